@@ -1,0 +1,63 @@
+"""The blueprint catalog: built-in blueprints shipped with the package, plus any folder of
+blueprint YAML files a platform team keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from blueprints.errors import ConfigError, did_you_mean, from_validation_error
+from blueprints.model import Blueprint
+from blueprints.yamlio import load_yaml_file
+
+BUILTIN_DIR = Path(__file__).parent / "catalog"
+
+
+def _files(dirs: Sequence[Path]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for directory in dirs:
+        for path in sorted(directory.glob("*.yaml")):
+            found.setdefault(path.stem, path)
+    return found
+
+
+def load_blueprint_file(path: Path, source: str | None = None) -> Blueprint:
+    label = source or str(path)
+    data = load_yaml_file(path, label)
+    if not isinstance(data, dict):
+        raise ConfigError(label, "", "a blueprint file must be a mapping")
+    try:
+        blueprint = Blueprint.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, label, "", Blueprint) from None
+    if blueprint.name != path.stem:
+        raise ConfigError(label, "name", f"must match the file name ({path.stem!r})")
+    return blueprint
+
+
+class Catalog:
+    """Blueprints by name; earlier folders win (custom catalogs shadow built-ins)."""
+
+    def __init__(self, extra_dirs: Sequence[Path] = ()) -> None:
+        self.dirs = [*extra_dirs, BUILTIN_DIR]
+        self._files = _files(self.dirs)
+
+    def names(self) -> list[str]:
+        return sorted(self._files)
+
+    def path(self, name: str) -> Path:
+        return self._files[name]
+
+    def load(self, name: str, *, source: str = "", key: str = "blueprints:blueprint") -> Blueprint:
+        path = self._files.get(name)
+        if path is None:
+            raise ConfigError(
+                source or "catalog",
+                key,
+                f"unknown blueprint {name!r}{did_you_mean(name, self._files)}; "
+                f"available: {', '.join(self.names())}",
+            )
+        label = f"catalog/{path.name}" if path.parent == BUILTIN_DIR else str(path)
+        return load_blueprint_file(path, label)

@@ -1,0 +1,48 @@
+"""How every command turns bad input into a short message and exit code 2."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+
+from blueprints.errors import ConfigError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=EXIT_BAD_INPUT)
+
+
+def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Bad input (ConfigError) becomes `error: <file>: <key path>: <what>` and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper
+
+
+def _quiet_event_loop_teardown(unraisable: sys.UnraisableHookArgs) -> None:
+    """Pulumi's mock runtime leaves per-thread event loops behind; their teardown at exit
+    raises a harmless 'Invalid file descriptor'. Everything else is reported as usual."""
+    obj_name = getattr(unraisable.object, "__qualname__", "")
+    if isinstance(unraisable.exc_value, ValueError) and "BaseEventLoop.__del__" in obj_name:
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def install_exit_hooks() -> None:
+    sys.unraisablehook = _quiet_event_loop_teardown

@@ -1,0 +1,183 @@
+"""The blueprint file: what a kind of system is made of, independent of environment and size."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from components.specs.base import check_dns_label
+from components.specs.gateway import RouteSpec
+from components.specs.kafka import TOPIC_NAME
+from components.specs.service import ENV_NAME, check_pinned_image
+
+DLQ_SUFFIX = ".dlq"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Uses(Model):
+    """The datastores a service talks to."""
+
+    postgres: Literal["read-write", "read-only"] | None = None
+    """Access to the Postgres cluster: writer and readers, or readers only. Default: none."""
+
+    redis: bool = False
+    """Access to the Redis cluster. Default: false."""
+
+
+class ServiceDef(Model):
+    """An application service of the blueprint."""
+
+    name: str
+    """Service name, a lower-case DNS label; also the key under `services:` in stack files."""
+
+    description: str = ""
+    """What the service does (shown in docs)."""
+
+    image: str
+    """Container image pinned by tag or digest; stacks may override it per environment."""
+
+    port: int = Field(default=8080, ge=1024, le=65535)
+    """Port the container listens on. Default: 8080."""
+
+    health_check_path: str = Field(default="/healthz", pattern=r"^/[A-Za-z0-9._~/-]*$")
+    """Path answering 200 when healthy. Default: /healthz."""
+
+    uses: Uses = Uses()
+    """Datastores the service connects to. Default: none."""
+
+    produces: tuple[str, ...] = ()
+    """Topics the service writes to."""
+
+    consumes: tuple[str, ...] = ()
+    """Topics the service reads from (its consumer group is the service name). The
+    dead-letter topic of each consumed topic is writable by the service."""
+
+    environment: dict[str, str] = Field(default_factory=dict)
+    """Plain, non-secret environment variables."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_dns_label(value)
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return check_pinned_image(value)
+
+    @field_validator("environment")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not ENV_NAME.match(key):
+                raise ValueError(f"environment variable {key!r} must match [A-Z_][A-Z0-9_]*")
+        return value
+
+
+class TopicDef(Model):
+    """A Kafka topic of the blueprint."""
+
+    name: str = Field(pattern=TOPIC_NAME)
+    """Topic name."""
+
+    description: str = ""
+    """What flows through the topic (shown in docs)."""
+
+    partitions: int = Field(default=6, ge=1, le=10000)
+    """Partitions (stacks may raise it). Default: 6."""
+
+    retention_hours: int = Field(default=168, ge=1, le=87600)
+    """Retention in hours. Default: 168."""
+
+    cleanup_policy: Literal["delete", "compact"] = "delete"
+    """Cleanup policy. Default: delete."""
+
+    dead_letter: bool = False
+    """Also create `<name>.dlq` for records that failed processing. Default: false."""
+
+
+class PostgresDef(Model):
+    """The blueprint's relational database."""
+
+    database_name: str = Field(default="app", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    """Database created on the primary. Default: app."""
+
+
+class RedisDef(Model):
+    """The blueprint's cache."""
+
+    purpose: str = ""
+    """What is cached (shown in docs)."""
+
+
+class Blueprint(Model):
+    """A validated composition of components for one kind of system."""
+
+    name: str
+    """Blueprint name, a lower-case DNS label."""
+
+    description: str
+    """One paragraph on the system."""
+
+    postgres: PostgresDef | None = None
+    """A Postgres primary with read replicas. Default: none."""
+
+    redis: RedisDef | None = None
+    """A Redis cluster. Default: none."""
+
+    topics: tuple[TopicDef, ...] = ()
+    """Kafka topics; any topic makes the stack run a Kafka cluster. Default: none."""
+
+    services: tuple[ServiceDef, ...] = Field(min_length=1)
+    """Application services, each an autoscaled container service."""
+
+    routes: tuple[RouteSpec, ...] = ()
+    """Public routes through the API gateway, by path prefix. Default: none."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_dns_label(value)
+
+    @property
+    def has_kafka(self) -> bool:
+        return bool(self.topics)
+
+    def topic_names(self) -> list[str]:
+        names: list[str] = []
+        for topic in self.topics:
+            names.append(topic.name)
+            if topic.dead_letter:
+                names.append(topic.name + DLQ_SUFFIX)
+        return names
+
+    def service(self, name: str) -> ServiceDef:
+        return next(s for s in self.services if s.name == name)
+
+    def service_names(self) -> list[str]:
+        return [s.name for s in self.services]
+
+    @model_validator(mode="after")
+    def _references(self) -> Blueprint:
+        services = self.service_names()
+        if len(set(services)) != len(services):
+            raise ValueError("service names must be unique")
+        topics = self.topic_names()
+        if len(set(topics)) != len(topics):
+            raise ValueError("topic names (dead-letter topics included) must be unique")
+        for svc in self.services:
+            for topic in (*svc.produces, *svc.consumes):
+                if topic not in topics:
+                    raise ValueError(f"service {svc.name!r} uses unknown topic {topic!r}")
+            if svc.uses.postgres and self.postgres is None:
+                raise ValueError(f"service {svc.name!r} uses postgres but the blueprint has none")
+            if svc.uses.redis and self.redis is None:
+                raise ValueError(f"service {svc.name!r} uses redis but the blueprint has none")
+        for route in self.routes:
+            if route.service not in services:
+                raise ValueError(f"route {route.path!r} goes to unknown service {route.service!r}")
+        return self

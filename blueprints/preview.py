@@ -1,0 +1,65 @@
+"""The offline preview: validate a stack at the edge, then run the project's real
+`__main__.py` under Pulumi's mock runtime and describe what it would create."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from blueprints.catalog import Catalog
+from blueprints.project import Project
+from blueprints.resolve import ResolvedStack, resolve
+from blueprints.runtime import Plan, run_program
+from blueprints.stackfile import StackFile, load_stack_file
+
+
+@dataclass(frozen=True)
+class Preview:
+    stack_file: StackFile
+    resolved: ResolvedStack
+    plan: Plan
+
+    def to_json(self) -> dict[str, Any]:
+        settings = self.stack_file.settings
+        return {
+            "stack": self.stack_file.name,
+            "blueprint": settings.blueprint,
+            "environment": settings.environment,
+            "target": settings.target,
+            "outputs": self.plan.outputs,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "inputs": r.inputs,
+                }
+                for r in self.plan.sorted()
+            ],
+        }
+
+    def json_text(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+
+def validate_stack(project: Project, stack_path: Path) -> tuple[StackFile, ResolvedStack]:
+    """Everything `__main__.py` would check, done first so errors name the file and key."""
+    stack_file = load_stack_file(stack_path, project.relative(stack_path))
+    blueprint = Catalog().load(stack_file.settings.blueprint, source=stack_file.source)
+    resolved = resolve(blueprint, stack_file.settings, stack=stack_file.name, source=stack_file.source)
+    return stack_file, resolved
+
+
+def preview_stack(project: Project, stack_path: Path) -> Preview:
+    stack_file, resolved = validate_stack(project, stack_path)
+    plan = run_program(
+        project.root,
+        project=project.name,
+        stack=stack_file.name,
+        config=stack_file.config,
+        region=stack_file.region,
+    )
+    return Preview(stack_file=stack_file, resolved=resolved, plan=plan)

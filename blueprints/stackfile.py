@@ -1,0 +1,84 @@
+"""Reading a Pulumi stack file (`stacks/Pulumi.<stack>.yaml`) into validated settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from blueprints.errors import ConfigError, did_you_mean, from_validation_error
+from blueprints.settings import CONFIG_NAMESPACE, StackSettings
+from blueprints.yamlio import load_yaml_file
+
+STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
+"""Top-level keys Pulumi itself writes to stack files."""
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A parsed stack file: its `blueprints:` settings and every config value."""
+
+    name: str
+    path: Path
+    source: str
+    settings: StackSettings
+    config: dict[str, Any]
+    """All config keys, namespaced (`aws:region`, `blueprints:overrides`, ...)."""
+
+    @property
+    def region(self) -> str:
+        return str(self.config.get("aws:region", "us-east-1"))
+
+
+def stack_name_of(path: Path) -> str:
+    name = path.name
+    if not (name.startswith("Pulumi.") and name.endswith(".yaml")):
+        raise ConfigError(str(path), "", "a stack file is named Pulumi.<stack>.yaml")
+    return name[len("Pulumi.") : -len(".yaml")]
+
+
+def settings_from_config(config: dict[str, Any], source: str) -> StackSettings:
+    """Validate the `blueprints:` keys of a stack's config (full keys in, settings out)."""
+    prefix = f"{CONFIG_NAMESPACE}:"
+    ours = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
+    for key in ours:
+        if key not in StackSettings.model_fields:
+            hint = did_you_mean(key, StackSettings.model_fields)
+            raise ConfigError(
+                source,
+                f"{prefix}{key}",
+                f"unknown key{hint}; allowed: "
+                + ", ".join(f"{prefix}{k}" for k in StackSettings.model_fields),
+            )
+    try:
+        return StackSettings.model_validate(ours)
+    except ValidationError as exc:
+        err = from_validation_error(exc, source, "", StackSettings)
+        raise ConfigError(source, prefix + err.key_path, err.message) from None
+
+
+def load_stack_file(path: Path, source: str | None = None) -> StackFile:
+    label = source or str(path)
+    name = stack_name_of(path)
+    data = load_yaml_file(path, label)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(label, "", "a stack file must be a mapping with a 'config' key")
+    for key in data:
+        if key not in STACK_FILE_KEYS:
+            raise ConfigError(label, key, f"unknown key{did_you_mean(key, STACK_FILE_KEYS)}")
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise ConfigError(label, "config", "must be a mapping of namespaced keys")
+    for key in config:
+        if ":" not in key:
+            raise ConfigError(
+                label, f"config.{key}", "config keys are namespaced, e.g. blueprints:blueprint"
+            )
+    settings = settings_from_config(config, label)
+    if settings.target == "aws" and "aws:region" not in config:
+        raise ConfigError(label, "config.aws:region", "required for the aws target")
+    return StackFile(name=name, path=path, source=label, settings=settings, config=config)

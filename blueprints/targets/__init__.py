@@ -1,0 +1,1 @@
+"""Targets turn a resolved stack into components: `aws` (managed services)."""

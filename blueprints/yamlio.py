@@ -1,0 +1,53 @@
+"""YAML reading with clear errors: the file and line of a syntax error, never a traceback."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from blueprints.errors import ConfigError
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists (keys kept in file order)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_yaml_text(text: str, source: str) -> Any:
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        return _plain(yaml.load(io.StringIO(text)))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise ConfigError(source, "", f"malformed YAML at {where}: {exc.problem}") from None
+    except YAMLError as exc:
+        raise ConfigError(source, "", f"malformed YAML: {exc}") from None
+
+
+def load_yaml_file(path: Path, source: str | None = None) -> Any:
+    label = source or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(label, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(label, "", f"cannot read file: {exc}") from None
+    return load_yaml_text(text, label)
+
+
+def dump_yaml(data: Any) -> str:
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 100
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()

@@ -1,0 +1,55 @@
+"""Spec of the Network component."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from components.specs.base import Spec
+
+
+class NetworkSpec(Spec):
+    """A VPC spread over availability zones with public and private subnets."""
+
+    cidr_block: str = "10.0.0.0/16"
+    """IPv4 range of the VPC, a /16 to /20. Default: 10.0.0.0/16."""
+
+    az_count: int = Field(default=2, ge=2, le=6)
+    """Availability zones the subnets span. Default: 2 (the minimum a load balancer, a database
+    subnet group and a Multi-AZ replication group accept)."""
+
+    nat_gateways: Literal["single", "per_az"] = "single"
+    """`single`: one NAT gateway shared by every private subnet (cheap; egress fails with its AZ).
+    `per_az`: one per availability zone (egress survives an AZ outage). Default: single."""
+
+    flow_logs_retention_days: int = Field(default=30, ge=1, le=3653)
+    """Retention of the VPC flow logs in CloudWatch Logs, in days. Default: 30."""
+
+    namespace: str = Field(default="internal", pattern=r"^[a-z][a-z0-9-]{0,30}(\.[a-z][a-z0-9-]{0,30})*$")
+    """Private DNS namespace (Cloud Map) services register in. Default: internal."""
+
+    @field_validator("cidr_block")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value)
+        except ValueError as exc:
+            raise ValueError(f"not an IPv4 CIDR block: {value!r}") from exc
+        if not 16 <= net.prefixlen <= 20:
+            raise ValueError("prefix length must be between /16 and /20")
+        return value
+
+    def subnet_cidrs(self) -> tuple[list[str], list[str]]:
+        """Public and private subnet ranges, one of each per AZ.
+
+        The VPC is cut into 8 equal blocks (3 bits): private subnets take the first blocks
+        (they hold the workloads), public subnets the last ones, so adding an AZ never moves
+        an existing subnet.
+        """
+        blocks = list(ipaddress.IPv4Network(self.cidr_block).subnets(prefixlen_diff=3))
+        private = [str(b) for b in blocks[: self.az_count]]
+        public_blocks = list(blocks[7].subnets(prefixlen_diff=3))
+        public = [str(b) for b in public_blocks[: self.az_count]]
+        return public, private

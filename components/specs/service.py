@@ -1,0 +1,133 @@
+"""Spec of the AutoscaledService component."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from components.specs.base import Spec, check_dns_label
+
+# Fargate's valid task sizes: CPU units -> allowed memory (MiB).
+FARGATE_SIZES: dict[int, range] = {
+    256: range(512, 2048 + 1, 512),
+    512: range(1024, 4096 + 1, 1024),
+    1024: range(2048, 8192 + 1, 1024),
+    2048: range(4096, 16384 + 1, 1024),
+    4096: range(8192, 30720 + 1, 1024),
+    8192: range(16384, 61440 + 1, 4096),
+    16384: range(32768, 122880 + 1, 8192),
+}
+
+_PINNED_IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$")
+_SECRET_LIKE = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def check_pinned_image(value: str) -> str:
+    """An image reference pinned by tag (not `latest`) or by digest."""
+    if not _PINNED_IMAGE.match(value) or value.endswith(":latest"):
+        raise ValueError(
+            f"image {value!r} must be pinned by a tag other than 'latest' or by a sha256 digest"
+        )
+    return value
+
+
+class ServiceSpec(Spec):
+    """A containerised application service scaled between a minimum and a maximum."""
+
+    name: str
+    """Service name: a lower-case DNS label."""
+
+    image: str
+    """Container image, pinned by tag (never `latest`) or by `@sha256:` digest."""
+
+    port: int = Field(default=8080, ge=1024, le=65535)
+    """Port the container listens on (unprivileged). Default: 8080."""
+
+    health_check_path: str = Field(default="/healthz", pattern=r"^/[A-Za-z0-9._~/-]*$")
+    """HTTP path that answers 200 when the service is healthy. Default: /healthz."""
+
+    health_check_command: tuple[str, ...] | None = None
+    """Container health check, in ECS `CMD-SHELL` form without the prefix. Default:
+    `curl -fsS http://localhost:<port><health_check_path> || exit 1` (the image needs curl)."""
+
+    health_check_shell: bool = True
+    """Run `health_check_command` through the container's shell (`CMD-SHELL`, its parts joined
+    by spaces); false runs it directly (`CMD`), for images without a shell (scratch,
+    distroless). Default: true."""
+
+    command: tuple[str, ...] = ()
+    """Container command override. Default: the image's own."""
+
+    cpu: int = 256
+    """CPU units per task (1024 = one vCPU); a Fargate size. Default: 256."""
+
+    memory: int = 512
+    """Memory per task in MiB; must fit the CPU size. Default: 512."""
+
+    min_count: int = Field(default=1, ge=0, le=1000)
+    """Fewest running tasks. Default: 1."""
+
+    max_count: int = Field(default=2, ge=1, le=1000)
+    """Most running tasks under autoscaling. Default: 2."""
+
+    cpu_target_percent: int = Field(default=60, ge=10, le=95)
+    """Average CPU utilisation autoscaling holds. Default: 60."""
+
+    memory_target_percent: int = Field(default=75, ge=10, le=95)
+    """Average memory utilisation autoscaling holds. Default: 75."""
+
+    requests_per_target: int = Field(default=1000, ge=1)
+    """Load-balancer requests per task per minute autoscaling holds (routed services only).
+    Default: 1000."""
+
+    latency_p99_alarm_ms: int = Field(default=500, ge=1)
+    """p99 response time behind the load balancer that pages, in ms (routed services). Default: 500."""
+
+    use_spot: bool = False
+    """Run all but one task on FARGATE_SPOT (interruptible, about 70% cheaper). Default: false."""
+
+    log_retention_days: int = Field(default=30, ge=1, le=3653)
+    """Retention of the container logs, in days. Default: 30."""
+
+    environment: dict[str, str] = Field(default_factory=dict)
+    """Extra plain environment variables. Names that look like secrets are refused: secrets come
+    from Secrets Manager only. Default: none."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_dns_label(value)
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return check_pinned_image(value)
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not ENV_NAME.match(key):
+                raise ValueError(f"environment variable {key!r} must match [A-Z_][A-Z0-9_]*")
+            if _SECRET_LIKE.search(key):
+                raise ValueError(
+                    f"environment variable {key!r} looks like a secret; secrets come from "
+                    "Secrets Manager, never from plain environment values"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ServiceSpec:
+        allowed = FARGATE_SIZES.get(self.cpu)
+        if allowed is None:
+            raise ValueError(f"cpu must be one of {sorted(FARGATE_SIZES)} (got {self.cpu})")
+        if self.memory not in allowed:
+            raise ValueError(
+                f"memory {self.memory} MiB does not fit cpu {self.cpu}: allowed "
+                f"{allowed.start}..{allowed.stop - 1} in steps of {allowed.step}"
+            )
+        if self.min_count > self.max_count:
+            raise ValueError(f"min_count ({self.min_count}) exceeds max_count ({self.max_count})")
+        return self
