@@ -53,6 +53,8 @@ class OfflineMocks(Mocks):
         computed: State = builder(self, physical, inputs) if builder else {}
         rid = str(computed.pop("id", rid))
         state = {**inputs, **computed}
+        # Pulumi auto-names resources that take a `name`: stand in with a stable suffix.
+        state.setdefault("name", f"{name}-{_hex('autoname', args.typ, name, length=7)}")
         state.setdefault("arn", self.arn(_service_of(args.typ), f"{_kind_of(args.typ)}/{physical}"))
         return (rid, state)
 

@@ -15,8 +15,9 @@ class PostgresSpec(Spec):
     database_name: str = Field(default="app", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     """Name of the database created on the primary. Default: app."""
 
-    engine_version: str = "16.4"
-    """PostgreSQL engine version. Default: 16.4."""
+    engine_version: str = Field(default="16", pattern=r"^\d+(\.\d+)?$")
+    """PostgreSQL engine version. A major version alone (`16`) lets AWS apply minor upgrades
+    without the program fighting them. Default: 16."""
 
     instance_class: str = Field(default="db.t4g.medium", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
     """Instance class of the primary. Default: db.t4g.medium."""
