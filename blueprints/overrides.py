@@ -7,7 +7,7 @@ validates the merged result (cross-field rules such as min_count <= max_count).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -32,7 +32,7 @@ def partial(spec: type[Spec], *, exclude: tuple[str, ...] = ()) -> type[BaseMode
         if field_name in exclude:
             continue
         fields[field_name] = (
-            info.annotation | None,
+            Optional[info.annotation],  # noqa: UP045 - a runtime type object, not an annotation
             Field(default=None, description=info.description),
         )
     model = create_model(

@@ -49,7 +49,9 @@ def validate_stack(project: Project, stack_path: Path) -> tuple[StackFile, Resol
     """Everything `__main__.py` would check, done first so errors name the file and key."""
     stack_file = load_stack_file(stack_path, project.relative(stack_path))
     blueprint = Catalog().load(stack_file.settings.blueprint, source=stack_file.source)
-    resolved = resolve(blueprint, stack_file.settings, stack=stack_file.name, source=stack_file.source)
+    resolved = resolve(
+        blueprint, stack_file.settings, stack=stack_file.name, source=stack_file.source
+    )
     return stack_file, resolved
 
 

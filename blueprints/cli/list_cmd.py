@@ -28,7 +28,11 @@ def list_all() -> None:
     blueprints.add_column("description", overflow="fold")
     for name in catalog.names():
         bp = catalog.load(name)
-        stores = [s for s, on in (("postgres", bp.postgres), ("redis", bp.redis), ("kafka", bp.topics)) if on]
+        stores = [
+            s
+            for s, on in (("postgres", bp.postgres), ("redis", bp.redis), ("kafka", bp.topics))
+            if on
+        ]
         blueprints.add_row(name, ", ".join(bp.service_names()), ", ".join(stores), bp.description)
     console.print(blueprints)
     console.print(f"Environments: {', '.join(ENVIRONMENTS)}")

@@ -23,7 +23,11 @@ app = typer.Typer(help="Preview a stack offline.")
 def preview(
     stack: Annotated[
         str | None,
-        typer.Option("--stack", "-s", help=f"Stack name in the project's stack folder. Default: {DEFAULT_STACK}."),
+        typer.Option(
+            "--stack",
+            "-s",
+            help=f"Stack name in the project's stack folder. Default: {DEFAULT_STACK}.",
+        ),
     ] = None,
     stack_file: Annotated[
         Path | None,
@@ -43,4 +47,4 @@ def preview(
     if as_json:
         typer.echo(result.json_text(), nl=False)
     else:
-        print_preview(result, Console())
+        print_preview(result, Console(emoji=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -16,7 +17,7 @@ def _label(resource: PlannedResource) -> str:
     kind = "" if resource.custom else "[bold]"
     end = "" if resource.custom else "[/bold]"
     lock = " [yellow](protected)[/yellow]" if resource.protect else ""
-    return f"{kind}{resource.name}{end} [dim]{resource.type}[/dim]{lock}"
+    return f"{kind}{escape(resource.name)}{end} [dim]{escape(resource.type)}[/dim]{lock}"
 
 
 def print_preview(preview: Preview, console: Console) -> None:
@@ -51,5 +52,5 @@ def print_preview(preview: Preview, console: Console) -> None:
     outputs.add_column("value", overflow="fold")
     for key, value in plan.outputs.items():
         text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        outputs.add_row(key, text)
+        outputs.add_row(escape(key), escape(text))
     console.print(outputs)

@@ -57,7 +57,9 @@ def stack_schema() -> dict[str, Any]:
 @app.callback(invoke_without_command=True)
 @friendly_errors
 def schema(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the schemas to.")] = Path("schemas"),
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the schemas to.")] = Path(
+        "schemas"
+    ),
 ) -> None:
     """Write blueprint.schema.json and stack.schema.json (point your editor's YAML plugin at them)."""
     out.mkdir(parents=True, exist_ok=True)

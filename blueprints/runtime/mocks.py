@@ -103,7 +103,11 @@ def _log_group(m: OfflineMocks, name: str, i: State) -> State:
 
 
 def _iam_role(m: OfflineMocks, name: str, i: State) -> State:
-    return {"id": name, "arn": m.arn("iam", f"role/{name}", region=False), "uniqueId": _hex("role", name)}
+    return {
+        "id": name,
+        "arn": m.arn("iam", f"role/{name}", region=False),
+        "uniqueId": _hex("role", name),
+    }
 
 
 def _iam_policy(m: OfflineMocks, name: str, i: State) -> State:
@@ -165,7 +169,10 @@ def _msk_cluster(m: OfflineMocks, name: str, i: State) -> State:
 
 
 def _msk_configuration(m: OfflineMocks, name: str, i: State) -> State:
-    return {"arn": m.arn("kafka", f"configuration/{name}/{_uuid('mskc', name)}-2"), "latestRevision": 1}
+    return {
+        "arn": m.arn("kafka", f"configuration/{name}/{_uuid('mskc', name)}-2"),
+        "latestRevision": 1,
+    }
 
 
 def _load_balancer(m: OfflineMocks, name: str, i: State) -> State:
@@ -184,7 +191,9 @@ def _target_group(m: OfflineMocks, name: str, i: State) -> State:
 
 
 def _listener(m: OfflineMocks, name: str, i: State) -> State:
-    return {"arn": m.arn("elasticloadbalancing", f"listener/app/{name}/{_hex('lst', name, length=16)}")}
+    return {
+        "arn": m.arn("elasticloadbalancing", f"listener/app/{name}/{_hex('lst', name, length=16)}")
+    }
 
 
 def _http_api(m: OfflineMocks, name: str, i: State) -> State:
@@ -198,7 +207,9 @@ def _http_api(m: OfflineMocks, name: str, i: State) -> State:
 
 
 def _api_stage(m: OfflineMocks, name: str, i: State) -> State:
-    return {"invokeUrl": f"https://{_hex('api', name, length=10)}.execute-api.{m.region}.amazonaws.com/"}
+    return {
+        "invokeUrl": f"https://{_hex('api', name, length=10)}.execute-api.{m.region}.amazonaws.com/"
+    }
 
 
 def _domain_name(m: OfflineMocks, name: str, i: State) -> State:
@@ -212,7 +223,11 @@ def _domain_name(m: OfflineMocks, name: str, i: State) -> State:
 
 
 def _ecs_cluster(m: OfflineMocks, name: str, i: State) -> State:
-    return {"id": m.arn("ecs", f"cluster/{name}"), "arn": m.arn("ecs", f"cluster/{name}"), "name": name}
+    return {
+        "id": m.arn("ecs", f"cluster/{name}"),
+        "arn": m.arn("ecs", f"cluster/{name}"),
+        "name": name,
+    }
 
 
 def _ecs_service(m: OfflineMocks, name: str, i: State) -> State:
@@ -226,7 +241,11 @@ def _task_definition(m: OfflineMocks, name: str, i: State) -> State:
 
 def _namespace(m: OfflineMocks, name: str, i: State) -> State:
     ns = f"ns-{_hex('ns', name, length=16)}"
-    return {"id": ns, "arn": m.arn("servicediscovery", f"namespace/{ns}"), "hostedZone": f"Z{_hex('hz', name, length=13).upper()}"}
+    return {
+        "id": ns,
+        "arn": m.arn("servicediscovery", f"namespace/{ns}"),
+        "hostedZone": f"Z{_hex('hz', name, length=13).upper()}",
+    }
 
 
 def _sd_service(m: OfflineMocks, name: str, i: State) -> State:
@@ -302,11 +321,21 @@ def _azs(m: OfflineMocks, a: State) -> State:
 
 
 def _caller(m: OfflineMocks, a: State) -> State:
-    return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/offline", "userId": "OFFLINE", "id": ACCOUNT}
+    return {
+        "accountId": ACCOUNT,
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/offline",
+        "userId": "OFFLINE",
+        "id": ACCOUNT,
+    }
 
 
 def _region(m: OfflineMocks, a: State) -> State:
-    return {"name": m.region, "region": m.region, "id": m.region, "endpoint": f"ec2.{m.region}.amazonaws.com"}
+    return {
+        "name": m.region,
+        "region": m.region,
+        "id": m.region,
+        "endpoint": f"ec2.{m.region}.amazonaws.com",
+    }
 
 
 def _partition(m: OfflineMocks, a: State) -> State:

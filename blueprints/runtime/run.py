@@ -33,7 +33,7 @@ async def _resolve(value: Any) -> Any:
 
 
 def run_function(
-    declare: Callable[[], None],
+    declare: Callable[[], object],
     *,
     project: str = "blueprints",
     stack: str = "test",
@@ -80,7 +80,7 @@ def run_program(
     os.chdir(program_dir)
     try:
         return run_function(
-            lambda: runpy.run_path(str(main), run_name="__main__") and None,
+            lambda: runpy.run_path(str(main), run_name="__main__"),
             project=project,
             stack=stack,
             config=config,

@@ -35,9 +35,7 @@ def build(stack: ResolvedStack, region: str) -> dict[str, Any]:
     opts = pulumi.ResourceOptions(provider=provider)
 
     platform = Platform(f"{bp}-platform", stack.platform, opts=opts)
-    network = Network(
-        f"{bp}-network", stack.network, kms_key_arn=platform.kms_key_arn, opts=opts
-    )
+    network = Network(f"{bp}-network", stack.network, kms_key_arn=platform.kms_key_arn, opts=opts)
     otel = OtelCollector(
         f"{bp}-otel", stack.otel, network=network.ref, platform=platform.ref, opts=opts
     )
@@ -115,9 +113,7 @@ def _binding(
 ) -> Binding:
     """What one service is given: the collector always, datastores as its definition says."""
     uses = wiring.definition.uses
-    binding = otel.binding().merge(
-        Binding(environment={"OTEL_SERVICE_NAME": wiring.name})
-    )
+    binding = otel.binding().merge(Binding(environment={"OTEL_SERVICE_NAME": wiring.name}))
     if uses.postgres and postgres:
         binding = binding.merge(postgres.binding())
     if uses.redis and redis:
@@ -133,6 +129,8 @@ def _binding(
         )
         if wiring.dead_letter_topics:
             binding = binding.merge(
-                Binding(environment={"KAFKA_DEAD_LETTER_TOPICS": ",".join(wiring.dead_letter_topics)})
+                Binding(
+                    environment={"KAFKA_DEAD_LETTER_TOPICS": ",".join(wiring.dead_letter_topics)}
+                )
             )
     return binding

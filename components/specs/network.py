@@ -27,7 +27,9 @@ class NetworkSpec(Spec):
     flow_logs_retention_days: int = Field(default=30, ge=1, le=3653)
     """Retention of the VPC flow logs in CloudWatch Logs, in days. Default: 30."""
 
-    namespace: str = Field(default="internal", pattern=r"^[a-z][a-z0-9-]{0,30}(\.[a-z][a-z0-9-]{0,30})*$")
+    namespace: str = Field(
+        default="internal", pattern=r"^[a-z][a-z0-9-]{0,30}(\.[a-z][a-z0-9-]{0,30})*$"
+    )
     """Private DNS namespace (Cloud Map) services register in. Default: internal."""
 
     @field_validator("cidr_block")

@@ -19,7 +19,9 @@ FARGATE_SIZES: dict[int, range] = {
     16384: range(32768, 122880 + 1, 8192),
 }
 
-_PINNED_IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$")
+_PINNED_IMAGE = re.compile(
+    r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"
+)
 _SECRET_LIKE = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -86,7 +88,8 @@ class ServiceSpec(Spec):
     """p99 response time behind the load balancer that pages, in ms (routed services). Default: 500."""
 
     use_spot: bool = False
-    """Run all but one task on FARGATE_SPOT (interruptible, about 70% cheaper). Default: false."""
+    """Keep one task on regular Fargate and run the rest three to one on FARGATE_SPOT
+    (interruptible, about 70% cheaper). Default: false."""
 
     log_retention_days: int = Field(default=30, ge=1, le=3653)
     """Retention of the container logs, in days. Default: 30."""

@@ -85,7 +85,9 @@ def test_value_out_of_range(project_copy: Path) -> None:
     body = GOOD_HEAD + "  blueprints:overrides:\n    redis:\n      replicas_per_shard: 9\n"
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
-    assert_bad_input(result, "blueprints:overrides.redis.replicas_per_shard", "less than or equal to 5")
+    assert_bad_input(
+        result, "blueprints:overrides.redis.replicas_per_shard", "less than or equal to 5"
+    )
 
 
 def test_min_above_max(project_copy: Path) -> None:
@@ -95,11 +97,15 @@ def test_min_above_max(project_copy: Path) -> None:
     )
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
-    assert_bad_input(result, "blueprints:overrides.services.orders", "min_count (9) exceeds max_count (3)")
+    assert_bad_input(
+        result, "blueprints:overrides.services.orders", "min_count (9) exceeds max_count (3)"
+    )
 
 
 def test_unknown_service_in_overrides(project_copy: Path) -> None:
-    body = GOOD_HEAD + "  blueprints:overrides:\n    services:\n      order:\n        min_count: 2\n"
+    body = (
+        GOOD_HEAD + "  blueprints:overrides:\n    services:\n      order:\n        min_count: 2\n"
+    )
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
     assert_bad_input(result, "blueprints:overrides.services.order", "did you mean 'orders'")
@@ -109,7 +115,9 @@ def test_unknown_blueprint(project_copy: Path) -> None:
     body = GOOD_HEAD.replace("blueprint: orders", "blueprint: order")
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
-    assert_bad_input(result, "blueprints:blueprint", "unknown blueprint 'order'", "did you mean 'orders'")
+    assert_bad_input(
+        result, "blueprints:blueprint", "unknown blueprint 'order'", "did you mean 'orders'"
+    )
 
 
 def test_unknown_environment(project_copy: Path) -> None:
@@ -129,7 +137,9 @@ def test_brokers_not_multiple_of_azs(project_copy: Path) -> None:
     body = GOOD_HEAD + "  blueprints:overrides:\n    kafka:\n      broker_count: 3\n"
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
-    assert_bad_input(result, "blueprints:overrides.kafka.broker_count", "multiple of network.az_count")
+    assert_bad_input(
+        result, "blueprints:overrides.kafka.broker_count", "multiple of network.az_count"
+    )
 
 
 def test_secret_looking_environment_is_refused(project_copy: Path) -> None:
@@ -139,7 +149,9 @@ def test_secret_looking_environment_is_refused(project_copy: Path) -> None:
     )
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
-    assert_bad_input(result, "blueprints:overrides.services.orders.environment", "looks like a secret")
+    assert_bad_input(
+        result, "blueprints:overrides.services.orders.environment", "looks like a secret"
+    )
     assert "hunter2" not in result.output
 
 

@@ -25,7 +25,11 @@ def test_service_accepts_every_fargate_size_and_ordered_counts(
     cpu, memory = size
     low, high = sorted(counts)
     spec = ServiceSpec(
-        name="api", image="ghcr.io/acme/api:1.2.3", cpu=cpu, memory=memory, min_count=low,
+        name="api",
+        image="ghcr.io/acme/api:1.2.3",
+        cpu=cpu,
+        memory=memory,
+        min_count=low,
         max_count=max(high, 1),
     )
     assert spec.min_count <= spec.max_count
@@ -42,7 +46,9 @@ def test_service_refuses_memory_that_does_not_fit_the_cpu(cpu: int, memory: int)
 @given(low=st.integers(2, 1000), gap=st.integers(1, 500))
 def test_service_refuses_min_above_max(low: int, gap: int) -> None:
     with pytest.raises(ValidationError, match="exceeds max_count"):
-        ServiceSpec(name="api", image="ghcr.io/acme/api:1.2.3", min_count=low, max_count=max(low - gap, 1))
+        ServiceSpec(
+            name="api", image="ghcr.io/acme/api:1.2.3", min_count=low, max_count=max(low - gap, 1)
+        )
 
 
 @pytest.mark.parametrize(
@@ -89,7 +95,9 @@ def test_topic_isr_never_exceeds_replication(rf: int, isr: int, hours: int) -> N
         with pytest.raises(ValidationError, match="cannot exceed"):
             TopicSpec(name="t", replication_factor=rf, min_insync_replicas=isr)
         return
-    topic = TopicSpec(name="t", replication_factor=rf, min_insync_replicas=isr, retention_hours=hours)
+    topic = TopicSpec(
+        name="t", replication_factor=rf, min_insync_replicas=isr, retention_hours=hours
+    )
     configs = topic.configs()
     assert configs["retention.ms"] == str(hours * 3_600_000)
     assert all(isinstance(v, str) for v in configs.values())
