@@ -3,6 +3,7 @@ blueprint YAML files a platform team keeps."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,14 @@ from blueprints.model import Blueprint
 from blueprints.yamlio import load_yaml_file
 
 BUILTIN_DIR = Path(__file__).parent / "catalog"
+CATALOG_PATH_ENV = "BLUEPRINTS_CATALOG_PATH"
+"""Extra catalog folders (os.pathsep-separated), searched before the built-in one, by both
+`pulumi up` and the CLI."""
+
+
+def catalog_dirs_from_env() -> list[Path]:
+    value = os.environ.get(CATALOG_PATH_ENV, "")
+    return [Path(p) for p in value.split(os.pathsep) if p]
 
 
 def _files(dirs: Sequence[Path]) -> dict[str, Path]:
@@ -41,7 +50,7 @@ class Catalog:
     """Blueprints by name; earlier folders win (custom catalogs shadow built-ins)."""
 
     def __init__(self, extra_dirs: Sequence[Path] = ()) -> None:
-        self.dirs = [*extra_dirs, BUILTIN_DIR]
+        self.dirs = [*extra_dirs, *catalog_dirs_from_env(), BUILTIN_DIR]
         self._files = _files(self.dirs)
 
     def names(self) -> list[str]:

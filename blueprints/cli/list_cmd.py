@@ -33,14 +33,15 @@ def list_all() -> None:
             for s, on in (("postgres", bp.postgres), ("redis", bp.redis), ("kafka", bp.topics))
             if on
         ]
-        blueprints.add_row(name, ", ".join(bp.service_names()), ", ".join(stores), bp.description)
+        summary = bp.description.split(". ")[0].rstrip(".") + "."
+        blueprints.add_row(name, ", ".join(bp.service_names()), ", ".join(stores), summary)
     console.print(blueprints)
     console.print(f"Environments: {', '.join(ENVIRONMENTS)}")
 
     project = Project.discover()
     stacks = Table(title=f"Stacks ({project.relative(project.stack_dir)}/)")
     for column in ("stack", "blueprint", "environment", "target", "file"):
-        stacks.add_column(column)
+        stacks.add_column(column, overflow="fold")
     for name, path in project.stack_files().items():
         stack = load_stack_file(path, project.relative(path))
         s = stack.settings
