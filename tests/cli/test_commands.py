@@ -26,7 +26,7 @@ def test_list_shows_blueprints_environments_and_stacks() -> None:
         "lottery",
         "dev, staging, prod",
         "lottery-prod",
-        "stacks/Pulumi.orders-dev.yaml",
+        "orders-staging",
     ):
         assert word in result.output
 
