@@ -66,7 +66,9 @@ def from_validation_error(
     exc: ValidationError, source: str, prefix: str, model: type[BaseModel] | None = None
 ) -> ConfigError:
     """The first error of a pydantic ValidationError as a ConfigError with its key path."""
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # A misspelt key yields "unknown key" and "missing": the unknown key explains both.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
     if err["type"] == "extra_forbidden":
         key = str(loc[-1])

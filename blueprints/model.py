@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from components.specs.base import check_dns_label
 from components.specs.gateway import RouteSpec
 from components.specs.kafka import TOPIC_NAME
-from components.specs.service import ENV_NAME, check_pinned_image
+from components.specs.service import check_pinned_image, check_plain_environment
 
 DLQ_SUFFIX = ".dlq"
 
@@ -72,10 +72,7 @@ class ServiceDef(Model):
     @field_validator("environment")
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if not ENV_NAME.match(key):
-                raise ValueError(f"environment variable {key!r} must match [A-Z_][A-Z0-9_]*")
-        return value
+        return check_plain_environment(value)
 
 
 class TopicDef(Model):

@@ -35,6 +35,19 @@ def check_pinned_image(value: str) -> str:
     return value
 
 
+def check_plain_environment(value: dict[str, str]) -> dict[str, str]:
+    """Environment variable names that are valid and do not look like secrets."""
+    for key in value:
+        if not ENV_NAME.match(key):
+            raise ValueError(f"environment variable {key!r} must match [A-Z_][A-Z0-9_]*")
+        if _SECRET_LIKE.search(key):
+            raise ValueError(
+                f"environment variable {key!r} looks like a secret; secrets come from "
+                "Secrets Manager, never from plain environment values"
+            )
+    return value
+
+
 class ServiceSpec(Spec):
     """A containerised application service scaled between a minimum and a maximum."""
 
@@ -111,15 +124,7 @@ class ServiceSpec(Spec):
     @field_validator("environment")
     @classmethod
     def _environment(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if not ENV_NAME.match(key):
-                raise ValueError(f"environment variable {key!r} must match [A-Z_][A-Z0-9_]*")
-            if _SECRET_LIKE.search(key):
-                raise ValueError(
-                    f"environment variable {key!r} looks like a secret; secrets come from "
-                    "Secrets Manager, never from plain environment values"
-                )
-        return value
+        return check_plain_environment(value)
 
     @model_validator(mode="after")
     def _sizes(self) -> ServiceSpec:
