@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from blueprints.cli.errors import friendly_errors
+from blueprints.errors import ConfigError
 from blueprints.model import Blueprint
 from blueprints.settings import CONFIG_NAMESPACE, StackSettings
 
@@ -62,6 +63,8 @@ def schema(
     ),
 ) -> None:
     """Write blueprint.schema.json and stack.schema.json (point your editor's YAML plugin at them)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", "", f"{out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     for filename, document in (
         ("blueprint.schema.json", blueprint_schema()),

@@ -101,3 +101,12 @@ def test_program_reports_bad_config_as_a_run_error_without_traceback() -> None:
         run_function(program_main, stack="bad", config=config)
     assert not isinstance(info.value, ConfigError)
     assert type(info.value).__name__ == "RunError"
+
+
+def test_schema_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    result = runner.invoke(app, ["schema", "--out", str(target)])
+    assert result.exit_code == 2
+    assert "exists and is not a folder" in result.output
+    assert target.read_text() == "keep me"
