@@ -13,8 +13,9 @@ What is measured:
 
 1. The Python import floor: `import pulumi_aws` alone (its submodules load lazily), then the
    pulumi_aws classes our components actually use (found by scanning `components/` and
-   `blueprints/` for `aws.<module>.<Class>`) plus pulumi, pulumi_random and pydantic, then all
-   that plus our own CLI and AWS target modules: the floor of `blueprints preview` before it
+   `blueprints/` for `aws.<module>.<Class>`) plus pulumi, pulumi_random and pydantic, plainly
+   and again with the garbage collector set as the CLI sets it, then all that plus our own CLI
+   and AWS target modules, in the CLI's order: the floor of `blueprints preview` before it
    validates anything or registers a resource.
 2. `blueprints preview --stack <s> --json` for every built-in prod stack, with seconds per
    resource (resources = entries of the JSON plan, component resources included).
@@ -23,6 +24,9 @@ What is measured:
    service has a gateway route), previewed from a throw-away project folder holding copies of
    `Pulumi.yaml` and `__main__.py`, with `BLUEPRINTS_CATALOG_PATH` pointing at the generated
    blueprint. The marginal cost per extra resource is the slope between consecutive sizes.
+4. Where the time goes in one preview of the largest built-in prod stack: a child runs the CLI
+   with its module loader (`_find_and_load`) and the preview's phase functions wrapped in
+   timers, and reports each phase's wall time and the module-import time inside it.
 
 Run: `.venv/bin/python benchmarks/preview.py [--runs 3] [--sizes 10,100,500]`. The output is
 Markdown, ready to paste into docs/performance.md.
@@ -52,6 +56,8 @@ BIN = Path(sys.executable).parent
 BLUEPRINTS = str(BIN / "blueprints")
 PROD_STACKS = ("orders-prod", "analytics-prod", "lottery-prod")
 TOPICS = ("synthetic-a", "synthetic-b", "synthetic-c", "synthetic-d")
+CLI_GC = "gc.set_threshold(50_000, 20, 20)"
+"""What `blueprints.cli.app.main` does to the collector (it also calls `gc.freeze()` at exit)."""
 CLASS_USE = re.compile(r"\baws\.([a-z0-9_]+)\.([A-Z]\w*)")
 
 TARGET_PREVIEW_S = 3.0
@@ -139,14 +145,19 @@ def import_programs() -> list[tuple[str, str]]:
     )
     stack_imports += "import pulumi, pulumi_random, pydantic\n"
     total = sum(len(names) for names in classes.values())
-    used = f"pulumi_aws: {total} classes from {len(classes)} submodules + pulumi, pulumi_random, pydantic"
+    used = f"{total} pulumi_aws classes from {len(classes)} submodules + pulumi, pulumi_random, pydantic"
+    floor = (
+        f"import gc, blueprints.cli.app\n{CLI_GC}\n{stack_imports}"
+        "import blueprints.preview, blueprints.targets.aws\ngc.freeze()\n"
+    )
     return [
         ("`import pulumi_aws`", "import pulumi_aws\n"),
         (used, stack_imports),
         (
-            "the above + `blueprints.cli.app`, `blueprints.targets.aws` (preview's floor)",
-            stack_imports + "import blueprints.cli.app, blueprints.targets.aws\n",
+            "the same, GC tuned as the CLI does",
+            f"import gc\n{CLI_GC}\n{stack_imports}gc.freeze()\n",
         ),
+        ("the same + our CLI and AWS target modules, as the CLI: preview's floor", floor),
     ]
 
 
@@ -237,6 +248,93 @@ def measure_synthetic(sizes: Sequence[int], runs: int) -> list[Row]:
     return rows
 
 
+# --- 4. where the time goes ----------------------------------------------------------------
+
+SPLIT_DRIVER = """
+import json, sys, time
+import _frozen_importlib as bootstrap
+
+load, imports, marks = bootstrap._find_and_load, [0.0, False], []
+
+
+def timed_load(name, import_):  # time outermost module loads only
+    if imports[1]:
+        return load(name, import_)
+    imports[1], start = True, time.perf_counter()
+    try:
+        return load(name, import_)
+    finally:
+        imports[0] += time.perf_counter() - start
+        imports[1] = False
+
+
+def mark(label):
+    marks.append((label, time.perf_counter(), imports[0]))
+
+
+def after(owner, name, label):
+    func = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        finally:
+            mark(label)
+
+    setattr(owner, name, wrapper)
+
+
+bootstrap._find_and_load = timed_load
+mark("start")
+import blueprints.cli.app as app, blueprints.preview as preview
+mark("import the CLI (typer, rich, pydantic, pulumi, our models)")
+after(preview, "validate_stack", "parse CLI, validate stack file and blueprint")
+after(preview, "run_program", "run __main__.py under mocks (register resources)")
+after(preview.Preview, "json_text", "plan to JSON")
+sys.argv = ["blueprints", *sys.argv[1:]]
+try:
+    app.main()
+finally:
+    mark("write output, leave main")
+    sys.stderr.write(json.dumps(marks) + "\\n")
+"""
+
+
+@dataclass(frozen=True)
+class Phase:
+    label: str
+    seconds: float
+    import_seconds: float
+
+
+def measure_split(stack: str) -> tuple[float, list[Phase]]:
+    """One preview in a child that times its own phases and its module loads."""
+    cmd = [sys.executable, "-c", SPLIT_DRIVER, "preview", "--stack", stack, "--json"]
+    start = time.perf_counter()
+    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
+    total = time.perf_counter() - start
+    marks = json.loads(out.stderr.strip().splitlines()[-1])
+    phases = [Phase(label, t1 - t0, i1 - i0) for (_, t0, i0), (label, t1, i1) in pairwise(marks)]
+    return total, phases
+
+
+def split_table(stack: str, total: float, phases: Sequence[Phase]) -> str:
+    out = [
+        f"One cold `preview --stack {stack} --json`, {total:.2f} s wall:",
+        "",
+        "| Phase | Wall | of which module imports | other |",
+        "|---|---:|---:|---:|",
+    ]
+    for p in phases:
+        other = p.seconds - p.import_seconds
+        out.append(f"| {p.label} | {p.seconds:.2f} s | {p.import_seconds:.2f} s | {other:.2f} s |")
+    inside = sum(p.seconds for p in phases)
+    out.append(f"| interpreter start-up and exit | {total - inside:.2f} s | | |")
+    imports = sum(p.import_seconds for p in phases)
+    out += ["", f"Module imports: {imports:.2f} s of {total:.2f} s ({imports / total:.0%})."]
+    return "\n".join(out)
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -273,14 +371,17 @@ def marginal_ms(a: Row, b: Row) -> float:
 
 
 def marginal_table(rows: Sequence[Row]) -> str:
-    out = ["| Step | Extra resources | Extra time | ms / extra resource |", "|---|---:|---:|---:|"]
+    out = [
+        "| Step | Extra resources | Extra time | ms / extra resource | KB RSS / extra resource |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for a, b in pairwise(rows):
         assert a.resources is not None and b.resources is not None
         step = f"{a.label.split(', ')[1]} -> {b.label.split(', ')[1]}"
-        extra = b.sample.seconds - a.sample.seconds
-        out.append(
-            f"| {step} | {b.resources - a.resources} | {extra:.2f} s | {marginal_ms(a, b):.2f} |"
-        )
+        extra = b.resources - a.resources
+        seconds = b.sample.seconds - a.sample.seconds
+        kb = (b.sample.peak_mb - a.sample.peak_mb) * 1024 / extra
+        out.append(f"| {step} | {extra} | {seconds:.2f} s | {marginal_ms(a, b):.2f} | {kb:.0f} |")
     return "\n".join(out)
 
 
@@ -330,6 +431,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if synthetic:
         print("### Synthetic blueprints\n", table(synthetic), sep="\n", end="\n\n")
         print(marginal_table(synthetic), end="\n\n")
+    stack = max(builtin, key=lambda r: r.resources or 0).label.split("`")[1]
+    print(
+        "### Where the time goes\n", split_table(stack, *measure_split(stack)), sep="\n", end="\n\n"
+    )
     print("### Targets\n", verdicts(builtin, synthetic), sep="\n", end="\n\n")
     print("### Peers\n", PEERS, sep="\n")
 

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     # Generated at import time; to the type checker they are plain models.
     NetworkSettings = PlatformSettings = GatewaySettings = PostgresSettings = BaseModel
     RedisSettings = KafkaSettings = OtelSettings = ServiceSettings = TopicSettings = BaseModel
+    ServiceDefaultSettings = TopicDefaultSettings = BaseModel
 else:
     NetworkSettings = partial(NetworkSpec)
     PlatformSettings = partial(PlatformSpec)
@@ -58,6 +59,24 @@ else:
     OtelSettings = partial(OtelSpec)
     ServiceSettings = partial(ServiceSpec, exclude=("name", "port", "health_check_path"))
     TopicSettings = partial(TopicSpec, exclude=("name",))
+    # Defaults apply to every service or topic, below the blueprint's own values: only the
+    # knobs a blueprint does not set itself make sense there.
+    ServiceDefaultSettings = partial(
+        ServiceSpec,
+        exclude=(
+            "name",
+            "port",
+            "health_check_path",
+            "image",
+            "environment",
+            "command",
+            "health_check_command",
+            "health_check_shell",
+        ),
+    )
+    TopicDefaultSettings = partial(
+        TopicSpec, exclude=("name", "partitions", "retention_hours", "cleanup_policy")
+    )
 
 
 class Overrides(BaseModel):
@@ -86,14 +105,14 @@ class Overrides(BaseModel):
     otel: OtelSettings = OtelSettings()
     """The OpenTelemetry collector."""
 
-    service_defaults: ServiceSettings = ServiceSettings()
+    service_defaults: ServiceDefaultSettings = ServiceDefaultSettings()
     """Applied to every service before its own entry under `services`."""
 
-    topic_defaults: TopicSettings = TopicSettings()
+    topic_defaults: TopicDefaultSettings = TopicDefaultSettings()
     """Applied to every topic before the blueprint's own values."""
 
     services: dict[str, ServiceSettings] = Field(default_factory=dict)
-    """Per service, by name: counts, sizes, image."""
+    """Per service, by name: counts, sizes, image; `environment` adds to the blueprint's."""
 
     topics: dict[str, TopicSettings] = Field(default_factory=dict)
     """Per topic, by name (dead-letter topics included): partitions, retention."""

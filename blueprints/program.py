@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 
 from blueprints.catalog import Catalog
 from blueprints.errors import ConfigError
@@ -19,17 +20,24 @@ from blueprints.stackfile import settings_from_config
 
 
 def _stack_config() -> dict[str, Any]:
-    """Every `blueprints:` key of the running stack, values decoded as the CLI stores them."""
-    config = pulumi.Config(CONFIG_NAMESPACE)
+    """Every `blueprints:` key of the running stack (misspelt ones included, so validation can
+    name them), values decoded as the Pulumi CLI stores them (structured values as JSON)."""
+    prefix = f"{CONFIG_NAMESPACE}:"
+    keys = {
+        k
+        for k in (*runtime_config.CONFIG.get(), *runtime_config.get_config_env())
+        if k.startswith(prefix)
+    }
+    keys |= {prefix + k for k in StackSettings.model_fields}
     raw: dict[str, Any] = {}
-    for key in StackSettings.model_fields:
-        value = config.get(key)
+    for key in sorted(keys):
+        value = runtime_config.get_config(key)
         if value is None:
             continue
         try:
-            raw[f"{CONFIG_NAMESPACE}:{key}"] = json.loads(value)
+            raw[key] = json.loads(value)
         except json.JSONDecodeError:
-            raw[f"{CONFIG_NAMESPACE}:{key}"] = value
+            raw[key] = value
     return raw
 
 

@@ -175,13 +175,18 @@ def _service(
         "health_check_path": svc.health_check_path,
         "environment": svc.environment,
     }
+    per_env = [
+        profile.get("services", {}).get(svc.name, {}),
+        stack_over.get("services", {}).get(svc.name, {}),
+    ]
     values = _layers(
         profile.get("service_defaults", {}),
         stack_over.get("service_defaults", {}),
         own,
-        profile.get("services", {}).get(svc.name, {}),
-        stack_over.get("services", {}).get(svc.name, {}),
+        *per_env,
     )
+    # Environment variables add up: a stack adds to the blueprint's, it does not replace them.
+    values["environment"] = _layers(svc.environment, *(e.get("environment", {}) for e in per_env))
     spec = _build(ServiceSpec, values, source, f"{OVERRIDES}.services.{svc.name}")
     dead_letters = tuple(
         t.name + DLQ_SUFFIX for t in blueprint.topics if t.dead_letter and t.name in svc.consumes
@@ -201,7 +206,7 @@ def _topics(
             "retention_hours": topic.retention_hours,
             "cleanup_policy": topic.cleanup_policy,
         }
-        specs.append(_topic(defaults, own, stack_over, source))
+        specs.append(_topic(defaults, own, profile, stack_over, source))
         if topic.dead_letter:
             dlq = {
                 "name": topic.name + DLQ_SUFFIX,
@@ -209,13 +214,22 @@ def _topics(
                 "retention_hours": max(topic.retention_hours, 336),
                 "cleanup_policy": "delete",
             }
-            specs.append(_topic(defaults, dlq, stack_over, source))
+            specs.append(_topic(defaults, dlq, profile, stack_over, source))
     return specs
 
 
 def _topic(
-    defaults: dict[str, Any], own: dict[str, Any], stack_over: dict[str, Any], source: str
+    defaults: dict[str, Any],
+    own: dict[str, Any],
+    profile: dict[str, Any],
+    stack_over: dict[str, Any],
+    source: str,
 ) -> TopicSpec:
     name = own["name"]
-    values = _layers(defaults, own, stack_over.get("topics", {}).get(name, {}))
+    values = _layers(
+        defaults,
+        own,
+        profile.get("topics", {}).get(name, {}),
+        stack_over.get("topics", {}).get(name, {}),
+    )
     return _build(TopicSpec, values, source, f"{OVERRIDES}.topics.{name}")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+import pulumi
 import typer
 
 from blueprints.errors import ConfigError
@@ -29,7 +30,8 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except ConfigError as exc:
+        except (ConfigError, pulumi.RunError) as exc:
+            # RunError: what __main__.py refuses, already phrased as `<file>: <key>: <what>`.
             raise fail(str(exc)) from None
 
     return wrapper

@@ -115,7 +115,7 @@ def _binding(
     uses = wiring.definition.uses
     binding = otel.binding().merge(Binding(environment={"OTEL_SERVICE_NAME": wiring.name}))
     if uses.postgres and postgres:
-        binding = binding.merge(postgres.binding())
+        binding = binding.merge(postgres.binding(read_only=uses.postgres == "read-only"))
     if uses.redis and redis:
         binding = binding.merge(redis.binding())
     definition = wiring.definition

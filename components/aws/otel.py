@@ -81,7 +81,7 @@ class OtelCollector(pulumi.ComponentResource):
             "arn:", partition, ":logs:", region, ":", account, ":log-group:", prefix, "/*"
         )
         self.service = AutoscaledService(
-            f"{name}-service",
+            f"{name}-collector",
             service_spec,
             network=network,
             platform=platform,

@@ -16,6 +16,9 @@ from components.specs.postgres import PostgresSpec
 TOKEN = "blueprints:aws:PostgresCluster"
 PORT = 5432
 MASTER_USERNAME = "app_admin"
+READ_ONLY_USERNAME = "app_readonly"
+"""Database role of read-only services, authenticated with IAM tokens. The schema migration
+creates it: CREATE ROLE app_readonly LOGIN; GRANT rds_iam TO app_readonly; GRANT SELECT ..."""
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 LOG_EXPORTS = ["postgresql", "upgrade"]
 SLOW_STATEMENT_MS = 500
@@ -110,22 +113,49 @@ class PostgresCluster(pulumi.ComponentResource):
             }
         )
 
-    def binding(self) -> Binding:
-        """What a service needs to use the database: hosts, TLS mode, credentials, network."""
+    def binding(self, *, read_only: bool = False) -> Binding:
+        """What a service needs to use the database: hosts, TLS mode, credentials, network.
+
+        Read-write services get the writer and the master credentials from Secrets Manager.
+        Read-only services get the readers only and no password at all: they connect as
+        `app_readonly` with IAM authentication tokens, allowed on the reader instances alone.
+        """
+        environment: dict[str, pulumi.Input[str]] = {
+            "DATABASE_READER_HOSTS": self.reader_endpoints.apply(",".join),
+            "DATABASE_PORT": str(self.port),
+            "DATABASE_NAME": self.database_name,
+            "PGSSLMODE": "require",
+        }
+        connections = [Connection("postgres", self.security_group_id, self.port)]
+        if read_only:
+            return Binding(
+                environment={
+                    **environment,
+                    "DATABASE_HOST": self.reader_endpoints.apply(lambda hosts: hosts[0]),
+                    "DATABASE_USERNAME": READ_ONLY_USERNAME,
+                    "DATABASE_AUTH": "iam",
+                },
+                connections=connections,
+                policy_statements=[self._iam_connect_statement(READ_ONLY_USERNAME)],
+            )
         return Binding(
-            environment={
-                "DATABASE_HOST": self.endpoint,
-                "DATABASE_READER_HOSTS": self.reader_endpoints.apply(",".join),
-                "DATABASE_PORT": str(self.port),
-                "DATABASE_NAME": self.database_name,
-                "PGSSLMODE": "require",
-            },
+            environment={**environment, "DATABASE_HOST": self.endpoint},
             secrets=[
                 SecretRef("DATABASE_USERNAME", self.secret_arn, json_key="username"),
                 SecretRef("DATABASE_PASSWORD", self.secret_arn, json_key="password"),
             ],
-            connections=[Connection("postgres", self.security_group_id, self.port)],
+            connections=connections,
         )
+
+    def _iam_connect_statement(self, username: str) -> dict[str, object]:
+        readers = self.replicas or [self.primary]
+        resources = [
+            pulumi.Output.all(r.arn, r.resource_id).apply(
+                lambda args: _db_user_arn(args[0], args[1], username)
+            )
+            for r in readers
+        ]
+        return {"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": resources}
 
     # --- children ------------------------------------------------------------------------
     def _child(self) -> pulumi.ResourceOptions:
@@ -360,3 +390,10 @@ def _first_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret
     if not arn:
         raise ValueError("RDS returned no master user secret although manage_master_user_password")
     return arn
+
+
+def _db_user_arn(instance_arn: str, resource_id: str, username: str) -> str:
+    """`arn:<partition>:rds-db:<region>:<account>:dbuser:<resource id>/<user>`, from the
+    instance's own ARN (`arn:<partition>:rds:<region>:<account>:db:<identifier>`)."""
+    _, partition, _, region, account, *_ = instance_arn.split(":")
+    return f"arn:{partition}:rds-db:{region}:{account}:dbuser:{resource_id}/{username}"

@@ -13,7 +13,6 @@ from components.specs.redis import RedisSpec
 TOKEN = "blueprints:aws:RedisCluster"
 PORT = 6379
 AUTH_TOKEN_LENGTH = 64
-LOG_RETENTION_DAYS = 30
 CPU_ALARM_PERCENT = 75
 EVICTIONS_PERIOD_SECONDS = 300
 
@@ -134,7 +133,7 @@ class RedisCluster(pulumi.ComponentResource):
         return aws.cloudwatch.LogGroup(
             f"{self._name}-{log_type}",
             kms_key_id=self._platform.kms_key_arn,
-            retention_in_days=LOG_RETENTION_DAYS,
+            retention_in_days=self._spec.log_retention_days,
             opts=self._child(),
         )
 

@@ -59,8 +59,8 @@ class KafkaSpec(Spec):
     instance_type: str = Field(default="kafka.t3.small", pattern=r"^kafka\.[a-z0-9]+\.[a-z0-9]+$")
     """Broker instance type. Default: kafka.t3.small."""
 
-    broker_count: int = Field(default=2, ge=1, le=90)
-    """Brokers; a multiple of the AZ count the network spans. Default: 2."""
+    broker_count: int = Field(default=3, ge=1, le=90)
+    """Brokers; a multiple of the AZ count the network spans. Default: 3."""
 
     volume_size_gb: int = Field(default=100, ge=1, le=16384)
     """Initial EBS storage per broker, in GiB. Default: 100."""
@@ -96,6 +96,11 @@ class KafkaSpec(Spec):
             raise ValueError("max_volume_size_gb must be at least volume_size_gb")
         if self.min_insync_replicas > self.default_replication_factor:
             raise ValueError("min_insync_replicas cannot exceed default_replication_factor")
+        if self.default_replication_factor > self.broker_count:
+            raise ValueError(
+                f"default_replication_factor ({self.default_replication_factor}) exceeds "
+                f"broker_count ({self.broker_count})"
+            )
         names = [t.name for t in self.topics]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.specs.base import Spec
-from components.specs.service import check_pinned_image
+from components.specs.service import check_fargate_size, check_pinned_image
 
 
 class OtelSpec(Spec):
@@ -36,3 +36,10 @@ class OtelSpec(Spec):
     @classmethod
     def _image(cls, value: str) -> str:
         return check_pinned_image(value)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> OtelSpec:
+        check_fargate_size(self.cpu, self.memory)
+        if self.min_count > self.max_count:
+            raise ValueError(f"min_count ({self.min_count}) exceeds max_count ({self.max_count})")
+        return self

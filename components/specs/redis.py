@@ -38,6 +38,9 @@ class RedisSpec(Spec):
     """Pulumi `protect` on the cluster: `pulumi destroy` refuses until it is lifted.
     Default: false."""
 
+    log_retention_days: int = Field(default=30, ge=1, le=3653)
+    """Retention of the slow-log and engine-log groups, in days. Default: 30."""
+
     memory_alarm_percent: int = Field(default=80, ge=1, le=100)
     """Memory use, as a percentage, that pages. Default: 80."""
 

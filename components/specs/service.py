@@ -35,6 +35,18 @@ def check_pinned_image(value: str) -> str:
     return value
 
 
+def check_fargate_size(cpu: int, memory: int) -> None:
+    """A CPU and memory pair Fargate can run."""
+    allowed = FARGATE_SIZES.get(cpu)
+    if allowed is None:
+        raise ValueError(f"cpu must be one of {sorted(FARGATE_SIZES)} (got {cpu})")
+    if memory not in allowed:
+        raise ValueError(
+            f"memory {memory} MiB does not fit cpu {cpu}: allowed "
+            f"{allowed.start}..{allowed.stop - 1} in steps of {allowed.step}"
+        )
+
+
 def check_plain_environment(value: dict[str, str]) -> dict[str, str]:
     """Environment variable names that are valid and do not look like secrets."""
     for key in value:
@@ -128,14 +140,7 @@ class ServiceSpec(Spec):
 
     @model_validator(mode="after")
     def _sizes(self) -> ServiceSpec:
-        allowed = FARGATE_SIZES.get(self.cpu)
-        if allowed is None:
-            raise ValueError(f"cpu must be one of {sorted(FARGATE_SIZES)} (got {self.cpu})")
-        if self.memory not in allowed:
-            raise ValueError(
-                f"memory {self.memory} MiB does not fit cpu {self.cpu}: allowed "
-                f"{allowed.start}..{allowed.stop - 1} in steps of {allowed.step}"
-            )
+        check_fargate_size(self.cpu, self.memory)
         if self.min_count > self.max_count:
             raise ValueError(f"min_count ({self.min_count}) exceeds max_count ({self.max_count})")
         return self

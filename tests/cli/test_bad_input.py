@@ -165,3 +165,25 @@ def test_no_project_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.chdir(tmp_path)
     result = preview("--stack", "orders-dev")
     assert_bad_input(result, "no Pulumi.yaml")
+
+
+def test_target_not_available_yet(project_copy: Path) -> None:
+    write_stack(project_copy, "bad", GOOD_HEAD + "  blueprints:target: kubernetes\n")
+    result = preview("--stack", "bad")
+    assert_bad_input(result, "blueprints:target", "allowed: aws")
+
+
+def test_collector_sizes_are_validated(project_copy: Path) -> None:
+    body = (
+        GOOD_HEAD + "  blueprints:overrides:\n    otel:\n      min_count: 5\n      max_count: 2\n"
+    )
+    write_stack(project_copy, "bad", body)
+    result = preview("--stack", "bad")
+    assert_bad_input(result, "blueprints:overrides.otel", "min_count (5) exceeds max_count (2)")
+
+
+def test_replication_beyond_brokers(project_copy: Path) -> None:
+    body = GOOD_HEAD + "  blueprints:overrides:\n    kafka:\n      default_replication_factor: 3\n"
+    write_stack(project_copy, "bad", body)
+    result = preview("--stack", "bad")
+    assert_bad_input(result, "blueprints:overrides.kafka", "exceeds broker_count (2)")

@@ -110,3 +110,16 @@ def test_schema_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "exists and is not a folder" in result.output
     assert target.read_text() == "keep me"
+
+
+def test_program_refuses_misspelt_keys_under_pulumi_up_too() -> None:
+    config = {
+        "blueprints:blueprint": "orders",
+        "blueprints:environment": "dev",
+        "blueprints:overides": "{}",
+        "aws:region": "us-east-1",
+    }
+    with pytest.raises(
+        Exception, match=r"blueprints:overides: unknown key \(did you mean 'overrides'\?\)"
+    ):
+        run_function(program_main, stack="typo", config=config)

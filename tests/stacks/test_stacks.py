@@ -92,13 +92,11 @@ def test_postgres_replicas_multi_az_and_protection(stack: str) -> None:
     assert all(r.protect is (env == "prod") for r in instances)
     assert primary.inputs["deletionProtection"] is (env == "prod")
     replicas = [r for r in instances if r is not primary]
-    profile_replicas = {"dev": 0, "staging": 1}
-    expected = (
-        profile_replicas[env]
-        if env in profile_replicas
-        else stack_overrides(stack)["postgres"]["read_replicas"]
-    )
+    expected = {"dev": 0, "staging": 1}.get(env, spec.read_replicas)
     assert len(replicas) == expected
+    assert spec.read_replicas == stack_overrides(stack).get("postgres", {}).get(
+        "read_replicas", expected
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -111,10 +109,13 @@ def test_redis_cluster_mode_encryption_and_failover(stack: str) -> None:
     assert group.inputs["authToken"] == "[secret]"
     assert group.inputs["multiAzEnabled"] is (env != "dev")
     assert group.protect is (env == "prod")
-    if env == "prod":
-        redis = stack_overrides(stack)["redis"]
-        assert group.inputs["numNodeGroups"] == redis["shards"]
-        assert group.inputs["replicasPerNodeGroup"] == redis["replicas_per_shard"]
+    spec = preview(stack).resolved.redis
+    assert spec is not None
+    assert group.inputs["numNodeGroups"] == spec.shards
+    assert group.inputs["replicasPerNodeGroup"] == spec.replicas_per_shard
+    for key in ("shards", "replicas_per_shard"):
+        if key in stack_overrides(stack).get("redis", {}):
+            assert getattr(spec, key) == stack_overrides(stack)["redis"][key]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -127,9 +128,10 @@ def test_kafka_brokers_replication_and_topics(stack: str) -> None:
     if env == "prod":
         assert "default.replication.factor=3" in properties
         assert "min.insync.replicas=2" in properties
-        assert (
-            cluster.inputs["numberOfBrokerNodes"] == stack_overrides(stack)["kafka"]["broker_count"]
-        )
+        kafka = preview(stack).resolved.kafka
+        assert kafka is not None
+        assert cluster.inputs["numberOfBrokerNodes"] == kafka.broker_count
+        assert kafka.broker_count == stack_overrides(stack).get("kafka", {}).get("broker_count", 3)
     assert cluster.inputs["encryptionInfo"]["encryptionInTransit"]["clientBroker"] == "TLS"
     topics = of_type(stack, "aws:msk/topic:Topic")
     names = {t.inputs["name"] for t in topics}

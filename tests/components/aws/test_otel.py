@@ -88,14 +88,14 @@ def test_config_pipelines() -> None:
 
 def test_resource_set_and_parents(plan: Plan) -> None:
     collector = plan.named("otel")
-    service = plan.named("otel-service")
+    service = plan.named("otel-collector")
     assert collector.type == TOKEN
     assert service.type == SERVICE_TOKEN
     assert service.parent == collector.urn
     assert plan.named("otel-metrics-log-group").parent == collector.urn
     assert plan.named("otel-logs-log-group").parent == collector.urn
-    assert plan.named("otel-service-task").parent == service.urn
-    assert plan.named("otel-service-discovery").parent == service.urn
+    assert plan.named("otel-collector-task").parent == service.urn
+    assert plan.named("otel-collector-discovery").parent == service.urn
     own = [r for r in plan.resources if r.name.startswith("otel")]
     assert len([r for r in own if r.parent == collector.urn]) == 3
     assert plan.of_type("aws:lb/targetGroup:TargetGroup") == []
@@ -110,22 +110,22 @@ def test_log_groups_are_encrypted_and_named_per_stack(plan: Plan) -> None:
 
 
 def test_collector_service(plan: Plan) -> None:
-    definition = container(plan, "otel-service-task")
+    definition = container(plan, "otel-collector-task")
     assert definition["name"] == "otel-collector"
     assert definition["image"] == OtelSpec().image
     assert definition["portMappings"] == [{"containerPort": 4317, "protocol": "tcp"}]
     assert definition["healthCheck"]["command"] == ["CMD", "/healthcheck"]
     assert definition["readonlyRootFilesystem"] is True
-    task = plan.named("otel-service-task").inputs
+    task = plan.named("otel-collector-task").inputs
     assert (task["cpu"], task["memory"]) == ("512", "1024")
-    assert plan.named("otel-service-discovery").inputs["name"] == "otel-collector"
-    assert "serviceRegistries" in plan.named("otel-service-service").inputs
-    scaling = plan.named("otel-service-scaling-target").inputs
+    assert plan.named("otel-collector-discovery").inputs["name"] == "otel-collector"
+    assert "serviceRegistries" in plan.named("otel-collector-service").inputs
+    scaling = plan.named("otel-collector-scaling-target").inputs
     assert (scaling["minCapacity"], scaling["maxCapacity"]) == (1, 2)
 
 
 def test_collector_gets_its_rendered_config(plan: Plan) -> None:
-    content = environment(plan, "otel-service-task")["AOT_CONFIG_CONTENT"]
+    content = environment(plan, "otel-collector-task")["AOT_CONFIG_CONTENT"]
     assert content == render_collector_config(
         region="us-east-1",
         metrics_namespace="Blueprints/blueprints-test",
@@ -137,7 +137,7 @@ def test_collector_gets_its_rendered_config(plan: Plan) -> None:
 
 
 def test_task_role_policy_is_scoped(plan: Plan) -> None:
-    traces, logs, metrics = json.loads(plan.named("otel-service-task-policy").inputs["policy"])[
+    traces, logs, metrics = json.loads(plan.named("otel-collector-task-policy").inputs["policy"])[
         "Statement"
     ]
     assert traces["Resource"] == "*"
@@ -162,7 +162,7 @@ def test_binding_points_services_at_the_collector(plan: Plan) -> None:
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.test.internal:4317"
     assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "grpc"
     rule = plan.named("app-to-otel").inputs
-    collector_sg = plan.named("otel-service-egress").inputs["securityGroupId"]
+    collector_sg = plan.named("otel-collector-egress").inputs["securityGroupId"]
     app_sg = plan.named("app-egress").inputs["securityGroupId"]
     assert rule["securityGroupId"] == collector_sg
     assert rule["referencedSecurityGroupId"] == app_sg

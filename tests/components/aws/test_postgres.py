@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from blueprints.runtime import Plan, run_function
 from components.aws.postgres import PostgresCluster
+from components.aws.refs import Binding
 from components.specs.postgres import PostgresSpec
 from tests.components.aws.fakes import NETWORK, PLATFORM
 
@@ -273,3 +274,30 @@ def test_family_follows_major_version() -> None:
 def test_bad_specs_are_rejected(fields: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         PostgresSpec(**fields)
+
+
+def test_read_only_binding_has_readers_iam_auth_and_no_password() -> None:
+    holder: dict[str, Binding] = {}
+
+    def declare() -> None:
+        cluster = PostgresCluster(
+            "db", PostgresSpec(read_replicas=2), network=NETWORK, platform=PLATFORM
+        )
+        holder["binding"] = cluster.binding(read_only=True)
+        pulumi.export("statement", holder["binding"].policy_statements[0])
+        pulumi.export("host", holder["binding"].environment["DATABASE_HOST"])
+
+    plan = run_function(declare)
+    binding = holder["binding"]
+    assert not binding.secrets
+    assert binding.environment["DATABASE_USERNAME"] == "app_readonly"
+    assert binding.environment["DATABASE_AUTH"] == "iam"
+    statement = plan.outputs["statement"]
+    assert statement["Action"] == ["rds-db:connect"]
+    assert len(statement["Resource"]) == 2
+    assert all(
+        r.startswith("arn:aws:rds-db:us-east-1:123456789012:dbuser:db-")
+        for r in statement["Resource"]
+    )
+    assert all(r.endswith("/app_readonly") for r in statement["Resource"])
+    assert "replica-0" in plan.outputs["host"]
