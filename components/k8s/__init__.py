@@ -1,0 +1,1 @@
+"""Components on any Kubernetes cluster (pulumi-kubernetes), from the same specs as AWS."""

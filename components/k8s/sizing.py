@@ -1,0 +1,49 @@
+"""AWS instance classes as Kubernetes resources, so one stack file sizes both targets.
+
+Requests take the class's vCPUs and a share of its memory; limits cap memory at the class's
+size. Source: the AWS instance type pages (vCPU and memory per class); `.t*` burstable classes
+are given their baseline-friendly size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Size:
+    cpu: str
+    memory_gib: int
+
+    @property
+    def memory(self) -> str:
+        return f"{self.memory_gib}Gi"
+
+
+_BY_SIZE: dict[str, tuple[int, int]] = {
+    # size suffix -> (vCPU, GiB) for the memory-optimised r-family and general m-family
+    "micro": (2, 1),
+    "small": (2, 2),
+    "medium": (2, 4),
+    "large": (2, 16),
+    "xlarge": (4, 32),
+    "2xlarge": (8, 64),
+    "4xlarge": (16, 128),
+    "8xlarge": (32, 256),
+    "12xlarge": (48, 384),
+    "16xlarge": (64, 512),
+}
+_GENERAL_DIVISOR = 2
+"""m-family classes have half the memory of the r-family of the same size."""
+
+
+def size_of(instance_class: str) -> Size:
+    """`db.r7g.xlarge`, `cache.r7g.large` or `kafka.m7g.large` as CPU and memory."""
+    parts = instance_class.split(".")
+    family, size = parts[-2], parts[-1]
+    if size not in _BY_SIZE:
+        raise ValueError(f"unknown instance size {size!r} in {instance_class!r}")
+    cpus, gib = _BY_SIZE[size]
+    if family.startswith(("m", "t")) and size not in ("micro", "small", "medium"):
+        gib //= _GENERAL_DIVISOR
+    return Size(cpu=str(cpus), memory_gib=max(gib, 1))
