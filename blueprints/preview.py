@@ -12,6 +12,7 @@ from blueprints.catalog import Catalog
 from blueprints.project import Project
 from blueprints.resolve import ResolvedStack, resolve
 from blueprints.runtime import Plan, run_program
+from blueprints.settings import Target
 from blueprints.stackfile import StackFile, load_stack_file
 
 
@@ -45,9 +46,15 @@ class Preview:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
 
 
-def validate_stack(project: Project, stack_path: Path) -> tuple[StackFile, ResolvedStack]:
-    """Everything `__main__.py` would check, done first so errors name the file and key."""
+def validate_stack(
+    project: Project, stack_path: Path, target: Target | None = None
+) -> tuple[StackFile, ResolvedStack]:
+    """Everything `__main__.py` would check, done first so errors name the file and key.
+
+    `target` replaces the stack's own `blueprints:target` (e.g. `--target kubernetes`)."""
     stack_file = load_stack_file(stack_path, project.relative(stack_path))
+    if target is not None and target != stack_file.settings.target:
+        stack_file = stack_file.with_target(target)
     blueprint = Catalog().load(stack_file.settings.blueprint, source=stack_file.source)
     resolved = resolve(
         blueprint, stack_file.settings, stack=stack_file.name, source=stack_file.source
@@ -55,8 +62,8 @@ def validate_stack(project: Project, stack_path: Path) -> tuple[StackFile, Resol
     return stack_file, resolved
 
 
-def preview_stack(project: Project, stack_path: Path) -> Preview:
-    stack_file, resolved = validate_stack(project, stack_path)
+def preview_stack(project: Project, stack_path: Path, target: Target | None = None) -> Preview:
+    stack_file, resolved = validate_stack(project, stack_path, target)
     plan = run_program(
         project.root,
         project=project.name,

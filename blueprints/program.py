@@ -14,7 +14,7 @@ from pulumi.runtime import config as runtime_config
 
 from blueprints.catalog import Catalog
 from blueprints.errors import ConfigError
-from blueprints.resolve import resolve
+from blueprints.resolve import ResolvedStack, resolve
 from blueprints.settings import CONFIG_NAMESPACE, StackSettings
 from blueprints.stackfile import settings_from_config
 
@@ -41,6 +41,17 @@ def _stack_config() -> dict[str, Any]:
     return raw
 
 
+def _build_target(resolved: ResolvedStack) -> dict[str, Any]:
+    # Targets import their provider SDKs: load only the one the stack uses.
+    if resolved.settings.target == "kubernetes":
+        from blueprints.targets import kubernetes
+
+        return kubernetes.build(resolved, resolved.settings.kubernetes)
+    from blueprints.targets import aws
+
+    return aws.build(resolved, pulumi.Config("aws").require("region"))
+
+
 def main() -> None:
     stack = pulumi.get_stack()
     source = f"Pulumi.{stack}.yaml"
@@ -51,15 +62,7 @@ def main() -> None:
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
 
-    if settings.target != "aws":
-        raise pulumi.RunError(
-            f"{source}: blueprints:target: {settings.target!r} is not available in this "
-            "version; allowed: aws"
-        )
-    from blueprints.targets.aws import build
-
-    region = pulumi.Config("aws").require("region")
-    outputs = build(resolved, region)
+    outputs = _build_target(resolved)
     pulumi.export("blueprint", blueprint.name)
     pulumi.export("environment", settings.environment)
     pulumi.export("target", settings.target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from blueprints.errors import ConfigError, did_you_mean, from_validation_error
-from blueprints.settings import CONFIG_NAMESPACE, StackSettings
+from blueprints.settings import CONFIG_NAMESPACE, StackSettings, Target
 from blueprints.yamlio import load_yaml_file
 
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
@@ -26,6 +27,14 @@ class StackFile:
     settings: StackSettings
     config: dict[str, Any]
     """All config keys, namespaced (`aws:region`, `blueprints:overrides`, ...)."""
+
+    def with_target(self, target: Target) -> StackFile:
+        """The same stack on another target (the `--target` option)."""
+        if target == "aws" and "aws:region" not in self.config:
+            raise ConfigError(self.source, "config.aws:region", "required for the aws target")
+        config = {**self.config, f"{CONFIG_NAMESPACE}:target": target}
+        settings = self.settings.model_copy(update={"target": target})
+        return dataclasses.replace(self, settings=settings, config=config)
 
     @property
     def region(self) -> str:

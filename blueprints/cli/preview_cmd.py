@@ -12,6 +12,7 @@ from blueprints.cli.errors import fail, friendly_errors
 from blueprints.cli.render import print_preview
 from blueprints.preview import preview_stack
 from blueprints.project import Project
+from blueprints.settings import Target
 
 DEFAULT_STACK = "lottery-prod"
 
@@ -33,6 +34,10 @@ def preview(
         Path | None,
         typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file instead of --stack."),
     ] = None,
+    target: Annotated[
+        Target | None,
+        typer.Option("--target", "-t", help="Preview on this target instead of the stack's own."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the plan as JSON instead of a tree.")
     ] = False,
@@ -43,7 +48,7 @@ def preview(
         raise fail("--stack and --stack-file are exclusive: give one")
     project = Project.discover()
     path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
-    result = preview_stack(project, path)
+    result = preview_stack(project, path, target)
     if as_json:
         typer.echo(result.json_text(), nl=False)
     else:

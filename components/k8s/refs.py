@@ -68,3 +68,6 @@ class Route:
     gateway_namespace: str
     gateway_pod_labels: Mapping[str, str]
     """Labels of the gateway's data-plane pods, admitted by the service's NetworkPolicy."""
+    section_name: str | None = None
+    """Listener the route attaches to (`https` when the gateway has a hostname, so services are
+    never served on the plain-HTTP redirect listener). Default: every listener."""
