@@ -14,6 +14,7 @@ from pulumi.runtime import config as runtime_config
 
 from blueprints.catalog import Catalog
 from blueprints.errors import ConfigError
+from blueprints.project import Project
 from blueprints.resolve import ResolvedStack, resolve
 from blueprints.settings import CONFIG_NAMESPACE, StackSettings
 from blueprints.stackfile import settings_from_config
@@ -52,9 +53,18 @@ def _build_target(resolved: ResolvedStack) -> dict[str, Any]:
     return aws.build(resolved, pulumi.Config("aws").require("region"))
 
 
+def _stack_file_label(stack: str) -> str:
+    """`stacks/Pulumi.<stack>.yaml` as errors should name it (the project's stackConfigDir)."""
+    try:
+        project = Project.discover()
+    except ConfigError:
+        return f"Pulumi.{stack}.yaml"
+    return project.relative(project.stack_dir / f"Pulumi.{stack}.yaml")
+
+
 def main() -> None:
     stack = pulumi.get_stack()
-    source = f"Pulumi.{stack}.yaml"
+    source = _stack_file_label(stack)
     try:
         settings = settings_from_config(_stack_config(), source)
         blueprint = Catalog().load(settings.blueprint, source=source)

@@ -29,7 +29,7 @@ class RedisCluster(pulumi.ComponentResource):
     Security defaults: private subnets only; data at rest encrypted with the stack KMS key;
     TLS required in transit; clients must present a random 64-character AUTH token, stored
     in a Secrets Manager secret encrypted with the stack KMS key (and only as a secret in
-    Pulumi state); log groups encrypted with the stack KMS key and kept 30 days; minor
+    Pulumi state); log groups encrypted with the stack KMS key and kept `log_retention_days`; minor
     versions upgraded automatically in the maintenance window.
     """
 

@@ -47,11 +47,33 @@ def check_fargate_size(cpu: int, memory: int) -> None:
         )
 
 
+WIRED_ENVIRONMENT = frozenset(
+    {
+        "DATABASE_HOST", "DATABASE_READER_HOSTS", "DATABASE_PORT", "DATABASE_NAME",
+        "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_AUTH", "DATABASE_USERNAME_FILE",
+        "DATABASE_PASSWORD_FILE", "PGSSLMODE",
+        "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "REDIS_CLUSTER_MODE", "REDIS_AUTH_TOKEN",
+        "REDIS_AUTH_TOKEN_FILE", "REDIS_TLS_CA_FILE",
+        "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
+        "KAFKA_CONSUMER_GROUP", "KAFKA_DEAD_LETTER_TOPICS", "KAFKA_SSL_CERTIFICATE_FILE",
+        "KAFKA_SSL_KEY_FILE", "KAFKA_SSL_CA_FILE",
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_SERVICE_NAME",
+    }
+)  # fmt: skip
+"""Variables the wiring sets on every target (endpoints, credential files, the collector):
+the contract between blueprints and application code, documented in docs/architecture.md."""
+
+
 def check_plain_environment(value: dict[str, str]) -> dict[str, str]:
     """Environment variable names that are valid and do not look like secrets."""
     for key in value:
         if not ENV_NAME.match(key):
             raise ValueError(f"environment variable {key!r} must match [A-Z_][A-Z0-9_]*")
+        if key in WIRED_ENVIRONMENT:
+            raise ValueError(
+                f"environment variable {key!r} is reserved: the wiring to the datastores and "
+                "the collector sets it"
+            )
         if _SECRET_LIKE.search(key):
             raise ValueError(
                 f"environment variable {key!r} looks like a secret; secrets come from "

@@ -167,10 +167,28 @@ def test_no_project_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert_bad_input(result, "no Pulumi.yaml")
 
 
-def test_target_not_available_yet(project_copy: Path) -> None:
-    write_stack(project_copy, "bad", GOOD_HEAD + "  blueprints:target: kubernetes\n")
+def test_reserved_environment_variable(project_copy: Path) -> None:
+    body = GOOD_HEAD + (
+        "  blueprints:overrides:\n    services:\n      orders:\n"
+        "        environment: {DATABASE_HOST: elsewhere}\n"
+    )
+    write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
-    assert_bad_input(result, "blueprints:target", "allowed: aws")
+    assert_bad_input(result, "services.orders.environment", "'DATABASE_HOST' is reserved")
+
+
+def test_aws_target_needs_a_region(project_copy: Path) -> None:
+    body = GOOD_HEAD.replace("  aws:region: us-east-1\n", "") + "  blueprints:target: kubernetes\n"
+    write_stack(project_copy, "k8s", body)
+    assert runner.invoke(app, ["preview", "--stack", "k8s", "--json"]).exit_code == 0
+    result = preview("--stack", "k8s", "--target", "aws")
+    assert_bad_input(result, "config.aws:region", "required for the aws target")
+
+
+def test_unknown_target_option(project_copy: Path) -> None:
+    result = preview("--stack", "orders-dev", "--target", "azure")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
 
 
 def test_collector_sizes_are_validated(project_copy: Path) -> None:

@@ -123,3 +123,41 @@ def test_program_refuses_misspelt_keys_under_pulumi_up_too() -> None:
         Exception, match=r"blueprints:overides: unknown key \(did you mean 'overrides'\?\)"
     ):
         run_function(program_main, stack="typo", config=config)
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_preview_on_the_kubernetes_target() -> None:
+    result = runner.invoke(
+        app, ["preview", "--stack", "lottery-dev", "--target", "kubernetes", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan["target"] == "kubernetes"
+    assert plan["outputs"]["namespace"] == "lottery-dev"
+    assert not [r for r in plan["resources"] if r["type"].startswith("aws:")]
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_render_writes_manifests_and_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    out = tmp_path / "manifests"
+    result = runner.invoke(app, ["render", "--stack", "orders-dev", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "kustomization.yaml").is_file()
+    assert (out / "orders-dev" / "deployment-orders.yaml").is_file()
+    before = sorted(p.name for p in (out / "orders-dev").iterdir())
+    again = runner.invoke(app, ["render", "--stack", "orders-dev", "--out", str(out)])
+    assert again.exit_code == 2
+    assert "not empty" in again.output
+    assert sorted(p.name for p in (out / "orders-dev").iterdir()) == before
+    forced = runner.invoke(app, ["render", "--stack", "orders-dev", "--out", str(out), "--force"])
+    assert forced.exit_code == 0
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_render_refuses_the_aws_target(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["render", "--stack", "orders-dev", "--target", "aws", "--out", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 2
+    assert "only the kubernetes target" in result.output
+    assert not (tmp_path / "x").exists()
