@@ -36,6 +36,7 @@ class Preview:
                     "type": r.type,
                     "name": r.name,
                     "parent": r.parent,
+                    "protect": r.protect,
                     "inputs": r.inputs,
                 }
                 for r in self.plan.sorted()

@@ -72,7 +72,11 @@ def main() -> None:
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
 
-    outputs = _build_target(resolved)
+    try:
+        outputs = _build_target(resolved)
+    except ValueError as exc:
+        # Components fail fast on what specs alone cannot check (e.g. sizes on a target).
+        raise pulumi.RunError(f"{source}: {exc}") from None
     pulumi.export("blueprint", blueprint.name)
     pulumi.export("environment", settings.environment)
     pulumi.export("target", settings.target)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from blueprints.overrides import Overrides
 
@@ -12,7 +13,9 @@ CONFIG_NAMESPACE = "blueprints"
 Environment = Literal["dev", "staging", "prod"]
 Target = Literal["aws", "kubernetes"]
 ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
-TAG_KEY = r"^[A-Za-z0-9_.:/=+@ -]{1,128}$"
+LABEL_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
 
 
 class KubernetesSettings(BaseModel):
@@ -41,6 +44,10 @@ class KubernetesSettings(BaseModel):
     cluster_issuer: str = "letsencrypt"
     """cert-manager ClusterIssuer that signs the gateway certificate. Default: letsencrypt."""
 
+    redis_tls_issuer: str | None = None
+    """cert-manager CA ClusterIssuer for Redis TLS certificates. Default: none (in-cluster Redis
+    traffic is plaintext, protected by AUTH and NetworkPolicies; set one for production)."""
+
     telemetry_endpoint: str | None = None
     """OTLP endpoint the collector forwards to (e.g. `otel.example.com:4317`). Default: none
     (the collector logs what it receives; set one for production)."""
@@ -58,11 +65,23 @@ class StackSettings(BaseModel):
     """dev, staging or prod: selects the environment profile."""
 
     target: Target = "aws"
-    """Where it runs: aws (managed services). Default: aws."""
+    """Where it runs: aws (managed services) or kubernetes (any cluster, operators). Default:
+    aws."""
 
     tags: dict[str, str] = Field(default_factory=dict)
-    """Extra tags on every resource (e.g. owner, cost-center). `blueprint`, `environment` and
-    `stack` are always added."""
+    """Extra tags on every resource (e.g. owner, cost-center), also labels on Kubernetes, so
+    keys are label-safe. `blueprint`, `environment` and `stack` are always added."""
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not LABEL_KEY.match(key):
+                raise ValueError(
+                    f"tag key {key!r} must be a valid label key: letters, digits, '-', '_' "
+                    "and '.', at most 63 characters, optionally prefixed by a DNS name and '/'"
+                )
+        return value
 
     overrides: Overrides = Overrides()
     """Only what this stack changes from its environment profile."""

@@ -95,7 +95,13 @@ def build(stack: ResolvedStack, settings: KubernetesSettings) -> dict[str, Any]:
         else None
     )
     redis = (
-        RedisCluster(f"{bp}-redis", stack.redis, cluster=cluster, opts=opts)
+        RedisCluster(
+            f"{bp}-redis",
+            stack.redis,
+            cluster=cluster,
+            tls_issuer=settings.redis_tls_issuer,
+            opts=opts,
+        )
         if stack.redis
         else None
     )
@@ -140,7 +146,7 @@ def build(stack: ResolvedStack, settings: KubernetesSettings) -> dict[str, Any]:
         outputs["url"] = gateway.url
     if postgres:
         outputs["postgresService"] = postgres.rw_service
-        outputs["postgresReadOnlyService"] = postgres.ro_service
+        outputs["postgresReadOnlyService"] = postgres.reader_service
     if redis:
         outputs["redisHost"] = redis.host
     if kafka:

@@ -66,7 +66,8 @@ class AutoscaledService(pulumi.ComponentResource):
     the bound keys) under `/var/run/secrets/blueprints/<volume>/<key>`; an environment
     variable holds each file's path, never the value. The NetworkPolicy denies by default:
     ingress only from the gateway's pods on the service port (none when not routed), egress
-    only to the binding's peers on their ports and to DNS in kube-system. Pods spread across
+    only to the binding's peers on their ports, to DNS in kube-system and to HTTPS (443) on
+    public addresses (never private ranges), like ECS tasks behind NAT. Pods spread across
     zones and nodes; rolling updates never drop below the running capacity.
     """
 
@@ -443,6 +444,24 @@ def peer_egress_rule(peer: Peer) -> k8s.networking.v1.NetworkPolicyEgressRuleArg
     )
 
 
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
+
+
+def internet_https_egress_rule() -> k8s.networking.v1.NetworkPolicyEgressRuleArgs:
+    """HTTPS to the internet (third-party APIs, chain RPC nodes, mail providers), never to
+    private ranges: the counterpart of ECS tasks' egress through the NAT gateways."""
+    return k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+        to=[
+            k8s.networking.v1.NetworkPolicyPeerArgs(
+                ip_block=k8s.networking.v1.IPBlockArgs(
+                    cidr="0.0.0.0/0", except_=list(PRIVATE_RANGES)
+                )
+            )
+        ],
+        ports=tcp_ports([443]),
+    )
+
+
 def gateway_ingress_rule(route: Route, port: int) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
     return k8s.networking.v1.NetworkPolicyIngressRuleArgs(
         from_=[
@@ -460,12 +479,16 @@ def gateway_ingress_rule(route: Route, port: int) -> k8s.networking.v1.NetworkPo
 def network_policy_spec(
     spec: ServiceSpec, peers: Sequence[Peer], route: Route | None
 ) -> k8s.networking.v1.NetworkPolicySpecArgs:
-    """Deny by default: only the gateway in (when routed), only peers and DNS out."""
+    """Deny by default: only the gateway in (when routed); peers, DNS and internet HTTPS out."""
     return k8s.networking.v1.NetworkPolicySpecArgs(
         pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector_labels(spec.name)),
         policy_types=["Ingress", "Egress"],
         ingress=[gateway_ingress_rule(route, spec.port)] if route is not None else [],
-        egress=[*(peer_egress_rule(p) for p in peers), dns_egress_rule()],
+        egress=[
+            *(peer_egress_rule(p) for p in peers),
+            dns_egress_rule(),
+            internet_https_egress_rule(),
+        ],
     )
 
 

@@ -1,8 +1,7 @@
 """AWS instance classes as Kubernetes resources, so one stack file sizes both targets.
 
-Requests take the class's vCPUs and a share of its memory; limits cap memory at the class's
-size. Source: the AWS instance type pages (vCPU and memory per class); `.t*` burstable classes
-are given their baseline-friendly size.
+A class becomes its vCPUs and memory (the r-family's memory; m- and larger t-classes half of
+it). Source: the AWS instance type pages (vCPU and memory per class).
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ _BY_SIZE: dict[str, tuple[int, int]] = {
     "8xlarge": (32, 256),
     "12xlarge": (48, 384),
     "16xlarge": (64, 512),
+    "24xlarge": (96, 768),
 }
 _GENERAL_DIVISOR = 2
 """m-family classes have half the memory of the r-family of the same size."""
@@ -42,7 +42,10 @@ def size_of(instance_class: str) -> Size:
     parts = instance_class.split(".")
     family, size = parts[-2], parts[-1]
     if size not in _BY_SIZE:
-        raise ValueError(f"unknown instance size {size!r} in {instance_class!r}")
+        raise ValueError(
+            f"instance class {instance_class!r}: size {size!r} has no Kubernetes equivalent; "
+            f"use one of {', '.join(_BY_SIZE)}"
+        )
     cpus, gib = _BY_SIZE[size]
     if family.startswith(("m", "t")) and size not in ("micro", "small", "medium"):
         gib //= _GENERAL_DIVISOR

@@ -76,8 +76,8 @@ def check_plain_environment(value: dict[str, str]) -> dict[str, str]:
             )
         if _SECRET_LIKE.search(key):
             raise ValueError(
-                f"environment variable {key!r} looks like a secret; secrets come from "
-                "Secrets Manager, never from plain environment values"
+                f"environment variable {key!r} looks like a secret; secrets come from the "
+                "secret store (Secrets Manager, Kubernetes Secrets), never plain values"
             )
     return value
 
@@ -143,7 +143,7 @@ class ServiceSpec(Spec):
 
     environment: dict[str, str] = Field(default_factory=dict)
     """Extra plain environment variables. Names that look like secrets are refused: secrets come
-    from Secrets Manager only. Default: none."""
+    from the target's secret store only. Default: none."""
 
     @field_validator("name")
     @classmethod

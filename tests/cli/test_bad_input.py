@@ -205,3 +205,9 @@ def test_replication_beyond_brokers(project_copy: Path) -> None:
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
     assert_bad_input(result, "blueprints:overrides.kafka", "exceeds broker_count (2)")
+
+
+def test_tag_keys_must_be_label_safe(project_copy: Path) -> None:
+    write_stack(project_copy, "bad", GOOD_HEAD + "  blueprints:tags: {cost center: cc-1}\n")
+    result = preview("--stack", "bad")
+    assert_bad_input(result, "blueprints:tags", "valid label key")

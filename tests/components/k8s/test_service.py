@@ -432,6 +432,22 @@ def test_network_policy_of_a_routed_service(routed: Plan) -> None:
             ],
             "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
         },
+        {
+            "to": [
+                {
+                    "ipBlock": {
+                        "cidr": "0.0.0.0/0",
+                        "except": [
+                            "10.0.0.0/8",
+                            "172.16.0.0/12",
+                            "192.168.0.0/16",
+                            "169.254.0.0/16",
+                        ],
+                    }
+                }
+            ],
+            "ports": [{"port": 443, "protocol": "TCP"}],
+        },
     ]
 
 
@@ -439,8 +455,10 @@ def test_network_policy_of_a_worker_admits_nothing(worker: Plan) -> None:
     policy = one(worker, NETWORK_POLICY).inputs["spec"]
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     assert policy.get("ingress") in (None, [])
-    [dns] = policy["egress"]
+    dns, internet = policy["egress"]
     assert [p["port"] for p in dns["ports"]] == [53, 53]
+    assert [p["port"] for p in internet["ports"]] == [443]
+    assert "10.0.0.0/8" in internet["to"][0]["ipBlock"]["except"]
 
 
 def test_http_route_attaches_to_the_gateway(routed: Plan) -> None:
