@@ -52,6 +52,14 @@ GOOD: dict[tuple[str, str], dict[str, Any]] = {
             ],
         },
     },
+    ("postgresql.cnpg.io/v1", "Cluster"): {
+        "instances": 3,
+        "imageName": "ghcr.io/cloudnative-pg/postgresql:17.5",
+        "storage": {"size": "10Gi"},
+        "bootstrap": {"initdb": {"database": "orders", "owner": "orders"}},
+        "postgresql": {"parameters": {"max_connections": "200"}},
+        "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": 2}},
+    },
     ("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy"): {
         "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "demo"}],
         "retry": {"numRetries": 2, "retryOn": {"triggers": ["5xx", "reset"]}},
@@ -169,3 +177,14 @@ def test_stored_schemas_are_canonical_json(api_version: str, kind: str) -> None:
     text = (CRD_DIR / group / f"{kind}_{version}.json").read_text(encoding="utf-8")
     canonical = json.dumps(json.loads(text), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
     assert text == canonical
+
+
+def test_quantities_accept_int_or_string_and_reject_garbage() -> None:
+    key = ("postgresql.cnpg.io/v1", "Cluster")
+    obj = resource(*key, GOOD[key])
+    obj["spec"]["resources"]["limits"] = {"memory": "2Gi", "cpu": 1}
+    assert validate_custom_resource(obj) == []
+    obj["spec"]["resources"]["limits"] = {"memory": "two gigs"}
+    errors = validate_custom_resource(obj)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("$.spec.resources.limits.memory: 'two gigs' does not match")
