@@ -6,18 +6,23 @@ import gc
 
 import typer
 
-from blueprints.cli import list_cmd, preview_cmd, render_cmd, schema_cmd
+from blueprints.cli import check_cmd, export_cmd, list_cmd, preview_cmd, render_cmd, schema_cmd
 from blueprints.cli.errors import install_exit_hooks
 
 app = typer.Typer(
     name="blueprints",
-    help="Infrastructure blueprints on Pulumi: list, preview offline, render manifests, schemas.",
+    help=(
+        "Infrastructure blueprints on Pulumi: list, preview offline, check policies, "
+        "render manifests, schemas."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.add_typer(list_cmd.app, name="list")
 app.add_typer(preview_cmd.app, name="preview")
+app.add_typer(check_cmd.app, name="check")
+app.add_typer(export_cmd.app, name="export")
 app.add_typer(render_cmd.app, name="render")
 app.add_typer(schema_cmd.app, name="schema")
 

@@ -89,7 +89,7 @@ class Rule:
     """A named check with its severity, remediation hint and enforcement per environment."""
 
     id: str
-    """Stable identifier, e.g. `BP001`: SARIF rule id, suppression key."""
+    """Stable identifier, e.g. `BP100`: the SARIF rule id and JUnit test name."""
     name: str
     """Kebab-case name, also the CrossGuard policy name."""
     description: str

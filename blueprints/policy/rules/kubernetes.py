@@ -1204,7 +1204,7 @@ RULES: tuple[Rule, ...] = (
         "Use a RedisCluster with `clusterSize: 3` or more and `redisFollower.replicas` >= "
         "leaders (or a RedisReplication of 2 or more).",
         check_redis_replicas,
-        (WA_MULTI_LOCATION, "cdk-nag AwsSolutions-AEC3 (ElastiCache Multi-AZ counterpart)"),
+        (WA_MULTI_LOCATION, "cdk-nag AwsSolutions-AEC4 (ElastiCache Multi-AZ counterpart)"),
         types=(REDIS_CLUSTER, REDIS_REPLICATION, REDIS_STANDALONE),
         enforcement=PROD_ONLY,
     ),

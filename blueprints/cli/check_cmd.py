@@ -1,0 +1,181 @@
+"""`blueprints check`: run the policy rules on stacks (previewed offline) or on a saved plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, get_args
+
+import typer
+
+from blueprints.cli.errors import fail, friendly_errors
+from blueprints.policy import rules as rule_set
+from blueprints.policy.plans import load_plan_file, view_of_plan
+from blueprints.policy.reports import Format, StackResult, Summary, render
+from blueprints.preview import preview_stack
+from blueprints.project import Project
+from blueprints.settings import Environment, Target
+from blueprints.stackfile import load_stack_file
+
+ALL_TARGETS: tuple[Target, ...] = get_args(Target)
+EXIT_VIOLATIONS = 1
+
+app = typer.Typer(help="Check stacks or a saved plan against the policy rules.")
+
+
+@app.callback(invoke_without_command=True)
+@friendly_errors
+def check(
+    stack: Annotated[
+        str | None,
+        typer.Option("--stack", "-s", help="One stack of the project's stack folder."),
+    ] = None,
+    stack_file: Annotated[
+        Path | None,
+        typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file instead of --stack."),
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="A saved plan: `blueprints preview --json` or `pulumi preview --json` output.",
+        ),
+    ] = None,
+    target: Annotated[
+        Target | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="Check on this target only. Default: a stack's own target with --stack, "
+            "both targets for every stack otherwise.",
+        ),
+    ] = None,
+    environment: Annotated[
+        Environment | None,
+        typer.Option(
+            "--environment",
+            "-e",
+            help="Enforce the rules as for this environment. Default: the stack's, the plan's, "
+            "or the stack name's suffix (else prod).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format,
+        typer.Option("--format", "-f", help="Report format."),
+    ] = "text",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the report to this file instead of stdout."),
+    ] = None,
+) -> None:
+    """Preview stacks offline (or read a saved plan) and check them against every policy rule.
+
+    Without --stack, --stack-file or --plan: every stack of the project, on both targets.
+    Exit code 1 when a mandatory rule is violated, 0 otherwise, 2 on bad input. Progress goes
+    to stderr, the report to stdout or --out (written only when the check ran)."""
+    if sum(x is not None for x in (stack, stack_file, plan)) > 1:
+        raise fail("--stack, --stack-file and --plan are exclusive: give one")
+    if plan is not None and target is not None:
+        raise fail("--target applies to stacks; a saved plan was made on its own target")
+    if out is not None:
+        _check_writable(out)
+    rules = rule_set.ALL_RULES
+
+    results: list[StackResult] = []
+    if plan is not None:
+        view = load_plan_file(plan, environment)
+        result = StackResult.of(view, rules, target=_plan_target(plan), source=str(plan))
+        _progress(result)
+        results.append(result)
+    else:
+        project = Project.discover()
+        if stack_file is not None or stack is not None:
+            path = stack_file if stack_file is not None else project.stack_path(str(stack))
+            jobs: list[tuple[Path, Target | None]] = [(path, target)]
+        else:
+            jobs = list(_every_stack(project, (target,) if target else ALL_TARGETS))
+        for path, job_target in jobs:
+            preview = preview_stack(project, path, job_target)
+            settings = preview.stack_file.settings
+            view = view_of_plan(preview.plan, environment or settings.environment)
+            result = StackResult.of(
+                view, rules, target=settings.target, source=preview.stack_file.source
+            )
+            _progress(result)
+            results.append(result)
+
+    report = render(fmt, results, rules)
+    summary = Summary.of(results)
+    if out is not None:
+        _write_atomically(out, report)
+        typer.echo(f"wrote {fmt} report to {out}", err=True)
+    else:
+        typer.echo(report, nl=False)
+    typer.echo(summary.line(), err=True)
+    if not summary.passed:
+        raise typer.Exit(code=EXIT_VIOLATIONS)
+
+
+def _every_stack(project: Project, targets: tuple[Target, ...]) -> list[tuple[Path, Target]]:
+    """Every stack on every target it can run on: a kubernetes stack without `aws:region`
+    cannot be previewed on aws and is skipped there (with a note)."""
+    files = project.stack_files()
+    if not files:
+        raise fail(f"no stack files (Pulumi.<stack>.yaml) in {project.relative(project.stack_dir)}")
+    jobs: list[tuple[Path, Target]] = []
+    for name, path in files.items():
+        stack_file = load_stack_file(path, project.relative(path))
+        for job_target in targets:
+            if (
+                job_target == "aws"
+                and stack_file.settings.target != "aws"
+                and "aws:region" not in stack_file.config
+            ):
+                typer.echo(f"skipped {name} (aws): no aws:region in {stack_file.source}", err=True)
+                continue
+            jobs.append((path, job_target))
+    return jobs
+
+
+def _progress(result: StackResult) -> None:
+    typer.echo(
+        f"checked {result.label} as {result.environment}: {result.resources} resources, "
+        f"{result.mandatory} mandatory, {result.advisory} advisory",
+        err=True,
+    )
+
+
+def _plan_target(path: Path) -> str | None:
+    """The target a `blueprints preview --json` plan records (pulumi's plans have none)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    target = data.get("target") if isinstance(data, dict) else None
+    return target if target in ALL_TARGETS else None
+
+
+def _check_writable(out: Path) -> None:
+    if out.is_dir():
+        raise fail(f"--out: {out} is a folder; give a file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise fail(f"--out: folder {parent} does not exist")
+
+
+def _write_atomically(out: Path, text: str) -> None:
+    """Write to a temporary file next to `out`, then rename: readers never see half a report."""
+    parent = out.parent if str(out.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; a report is an ordinary file
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise fail(f"--out: cannot write {out}: {exc.strerror or exc}") from None

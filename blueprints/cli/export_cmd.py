@@ -1,0 +1,82 @@
+"""`blueprints export`: a stack's offline plan in a format other tools read."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blueprints.cli.errors import fail, friendly_errors
+from blueprints.cli.preview_cmd import DEFAULT_STACK
+from blueprints.export.terraform import terraform_plan
+from blueprints.preview import preview_stack
+from blueprints.project import Project
+
+FORMATS = ("terraform-plan",)
+
+app = typer.Typer(help="Export a stack's offline plan for other tools (scanners).")
+
+
+@app.callback(invoke_without_command=True)
+@friendly_errors
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write the export to.")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help=f"Export format: {', '.join(FORMATS)}."),
+    ] = "terraform-plan",
+    stack: Annotated[
+        str | None, typer.Option("--stack", "-s", help=f"Stack name. Default: {DEFAULT_STACK}.")
+    ] = None,
+    stack_file: Annotated[
+        Path | None, typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file.")
+    ] = None,
+) -> None:
+    """Preview the stack offline and write its AWS resources as the JSON of
+    `terraform show -json` for a plan (`--format terraform-plan`), so Terraform-plan scanners
+    such as Checkov (`checkov --framework terraform_plan -f FILE`) can check it."""
+    if fmt not in FORMATS:
+        raise fail(f"--format: unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    if stack and stack_file:
+        raise fail("--stack and --stack-file are exclusive: give one")
+    _check_writable(out)
+    project = Project.discover()
+    path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
+    result = preview_stack(project, path)
+    if result.stack_file.settings.target != "aws":
+        raise fail(
+            f"--format {fmt}: stack {result.stack_file.name} targets "
+            f"{result.stack_file.settings.target}; only aws stacks export to Terraform plans"
+        )
+    document = terraform_plan(result.plan, region=result.stack_file.region)
+    count = len(document["planned_values"]["root_module"]["resources"])
+    _write_atomically(out, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    typer.echo(f"wrote {count} resources of {result.stack_file.name} as a Terraform plan to {out}")
+
+
+def _check_writable(out: Path) -> None:
+    if out.is_dir():
+        raise fail(f"--out: {out} is a folder; give a file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise fail(f"--out: folder {parent} does not exist")
+
+
+def _write_atomically(out: Path, text: str) -> None:
+    """Write a temporary file next to `out`, then rename it: no half-written export."""
+    parent = out.parent if str(out.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; an export is an ordinary file
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise fail(f"--out: cannot write {out}: {exc.strerror or exc}") from None
