@@ -33,6 +33,7 @@ unit: $(STAMP)
 ## bench: preview speed and memory (figures go to docs/performance.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/preview.py
+	$(BIN)/python benchmarks/check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

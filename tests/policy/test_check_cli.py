@@ -394,3 +394,32 @@ def test_a_broken_stack_file_stops_the_default_check(project_copy: Path, tmp_pat
     result = check("--format", "junit", "--out", str(out))
     assert_bad_input(result, "stacks/Pulumi.broken.yaml", "blueprints:overides")
     assert not out.exists()
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_mutated_prod_plan_fails_naming_encryption_replicas_and_public_database(
+    tmp_path: Path,
+) -> None:
+    """Encryption off, zero tasks, a public database: knobs no stack file offers, so the
+    saved plan itself is mutated, as a hand-edited or foreign program would produce."""
+    preview = runner.invoke(app, ["preview", "--stack", "orders-prod", "--json"])
+    assert preview.exit_code == 0
+    plan = json.loads(preview.stdout)
+    for resource in plan["resources"]:
+        inputs = resource["inputs"]
+        if resource["name"] == "orders-postgres-primary":
+            inputs["storageEncrypted"] = False
+            inputs["publiclyAccessible"] = True
+        if resource["name"] == "orders-orders-scaling-target":
+            inputs["minCapacity"] = 0
+    path = tmp_path / "mutated.json"
+    path.write_text(json.dumps(plan))
+    result = check("--plan", str(path), "--format", "json")
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["results"][0]["findings"]
+    mandatory = {(f["name"], f["resource"]) for f in findings if f["enforcement"] == "mandatory"}
+    assert ("aws-rds-storage-encrypted", "orders-postgres-primary") in mandatory
+    assert ("aws-rds-not-public", "orders-postgres-primary") in mandatory
+    assert ("aws-ecs-min-capacity", "orders-orders-scaling-target") in mandatory
+    untouched = check("--plan", str(tmp_path / "mutated.json"), "--environment", "prod")
+    assert untouched.exit_code == 1
