@@ -20,7 +20,6 @@ enforcement level for one environment.
 
 from __future__ import annotations
 
-import dis
 import json
 import os
 import sys
@@ -60,7 +59,6 @@ CONFIG_SCHEMA = PolicyConfigSchema(
         }
     }
 )
-VIEW_ATTRIBUTES_OF_ONE_RESOURCE = frozenset({"environment", "stack"})
 """What a resource check may read of the view and still run resource by resource."""
 
 
@@ -136,36 +134,8 @@ def initial_config(environment: str, rules: Sequence[Rule] | None = None) -> dic
 
 def runs_per_resource(rule: Rule) -> bool:
     """True when the rule has only a resource check that needs nothing of the stack but its
-    environment or name (decided from the check's bytecode; unsure means False)."""
-    if rule.check is None or rule.stack_check is not None:
-        return False
-    return not _reads_other_resources(rule.check)
-
-
-def _reads_other_resources(check: Callable[..., Any]) -> bool:
-    code = getattr(check, "__code__", None)
-    if code is None or code.co_argcount < 2:
-        return True  # a partial, a callable object: assume the worst
-    view = code.co_varnames[1]
-    if view in code.co_cellvars:
-        return True  # captured by a nested function
-    instructions = list(dis.get_instructions(code))
-    for i, instruction in enumerate(instructions):
-        if not instruction.opname.startswith("LOAD_FAST"):
-            continue
-        argval = instruction.argval
-        if isinstance(argval, tuple) and view in argval:
-            return True
-        if argval != view:
-            continue
-        following = instructions[i + 1] if i + 1 < len(instructions) else None
-        if (
-            following is None
-            or following.opname != "LOAD_ATTR"
-            or following.argval not in VIEW_ATTRIBUTES_OF_ONE_RESOURCE
-        ):
-            return True
-    return False
+    environment or name (`Rule.needs_stack` says otherwise)."""
+    return rule.check is not None and rule.stack_check is None and not rule.needs_stack
 
 
 # --- validation callbacks ---------------------------------------------------------------------

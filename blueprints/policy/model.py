@@ -102,6 +102,9 @@ class Rule:
     enforcement: Mapping[str, Enforcement] = field(default_factory=enforcement_levels)
     references: tuple[str, ...] = ()
     """Counterparts users know: Checkov ids, cdk-nag rules, Well-Architected best practices."""
+    needs_stack: bool = False
+    """The resource check also reads other resources of the view (a NetworkPolicy selecting a
+    pod, a parameter group of an instance): CrossGuard runs it as a stack policy."""
 
     def level(self, environment: str) -> Enforcement:
         return self.enforcement.get(environment, "mandatory")

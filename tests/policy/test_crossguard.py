@@ -5,10 +5,11 @@ files, and the policies run through the SDK's own argument types find exactly wh
 from __future__ import annotations
 
 import copy
+import dis
 import functools
 import json
 import runpy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,36 @@ def test_default_environment_is_the_stack_suffix_else_prod(monkeypatch: pytest.M
         crossguard.build_policies("qa")
 
 
-def test_resource_checks_that_look_at_other_resources_become_stack_policies() -> None:
+VIEW_ATTRIBUTES_OF_ONE_RESOURCE = frozenset({"environment", "stack"})
+
+
+def _reads_other_resources(check: Callable[..., Any]) -> bool:
+    code = getattr(check, "__code__", None)
+    if code is None or code.co_argcount < 2:
+        return True  # a partial, a callable object: assume the worst
+    view = code.co_varnames[1]
+    if view in code.co_cellvars:
+        return True  # captured by a nested function
+    instructions = list(dis.get_instructions(code))
+    for i, instruction in enumerate(instructions):
+        if not instruction.opname.startswith("LOAD_FAST"):
+            continue
+        argval = instruction.argval
+        if isinstance(argval, tuple) and view in argval:
+            return True
+        if argval != view:
+            continue
+        following = instructions[i + 1] if i + 1 < len(instructions) else None
+        if (
+            following is None
+            or following.opname != "LOAD_ATTR"
+            or following.argval not in VIEW_ATTRIBUTES_OF_ONE_RESOURCE
+        ):
+            return True
+    return False
+
+
+def test_the_inspector_tells_own_props_from_neighbours() -> None:
     def own_props(r: Resource, view: StackView) -> Iterator[str]:
         if view.environment == "prod" and not r.get("multiAz"):
             yield "single zone"
@@ -190,14 +220,21 @@ def test_resource_checks_that_look_at_other_resources_become_stack_policies() ->
         if helper(view):
             yield "x"
 
-    def make(check: Any, **extra: Any) -> Rule:
-        return Rule("X1", "x", "x", "low", "x", resource_types=(RDS,), check=check, **extra)
+    assert not _reads_other_resources(own_props)
+    assert _reads_other_resources(neighbours)
+    assert _reads_other_resources(via_helper)
+    assert _reads_other_resources(functools.partial(own_props))
 
-    assert crossguard.runs_per_resource(make(own_props))
-    assert not crossguard.runs_per_resource(make(neighbours))
-    assert not crossguard.runs_per_resource(make(via_helper))
-    assert not crossguard.runs_per_resource(make(functools.partial(own_props)))
-    assert not crossguard.runs_per_resource(make(own_props, stack_check=lambda v: iter(())))
+
+def test_rules_reading_the_stack_are_flagged_and_become_stack_policies() -> None:
+    for rule in ALL_RULES:
+        if rule.check is None:
+            continue
+        assert rule.needs_stack == _reads_other_resources(rule.check), (
+            f"{rule.id}: set it in READS_THE_STACK (blueprints/policy/rules/__init__.py) "
+            "exactly when its check reads other resources of the view"
+        )
+        assert crossguard.runs_per_resource(rule) is not rule.needs_stack
     assert crossguard.runs_per_resource(MULTI_AZ)
     assert not crossguard.runs_per_resource(OWNER)
 
