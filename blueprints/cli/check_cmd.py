@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, get_args
 
 import typer
 
 from blueprints.cli.errors import fail, friendly_errors
+from blueprints.cli.output import check_writable, write_atomically
 from blueprints.policy import rules as rule_set
 from blueprints.policy.plans import load_plan_file, view_of_plan
 from blueprints.policy.reports import Format, StackResult, Summary, render
@@ -80,7 +79,7 @@ def check(
     if plan is not None and target is not None:
         raise fail("--target applies to stacks; a saved plan was made on its own target")
     if out is not None:
-        _check_writable(out)
+        check_writable(out)
     rules = rule_set.ALL_RULES
 
     results: list[StackResult] = []
@@ -109,7 +108,7 @@ def check(
     report = render(fmt, results, rules)
     summary = Summary.of(results)
     if out is not None:
-        _write_atomically(out, report)
+        write_atomically(out, report)
         typer.echo(f"wrote {fmt} report to {out}", err=True)
     else:
         typer.echo(report, nl=False)
@@ -155,27 +154,3 @@ def _plan_target(path: Path) -> str | None:
         return None
     target = data.get("target") if isinstance(data, dict) else None
     return target if target in ALL_TARGETS else None
-
-
-def _check_writable(out: Path) -> None:
-    if out.is_dir():
-        raise fail(f"--out: {out} is a folder; give a file name")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise fail(f"--out: folder {parent} does not exist")
-
-
-def _write_atomically(out: Path, text: str) -> None:
-    """Write to a temporary file next to `out`, then rename: readers never see half a report."""
-    parent = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise fail(f"--out: cannot write {out}: {exc.strerror or exc}") from None

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from blueprints.cli.errors import fail, friendly_errors
+from blueprints.cli.output import check_writable, write_atomically
 from blueprints.cli.preview_cmd import DEFAULT_STACK
 from blueprints.export.terraform import terraform_plan
 from blueprints.preview import preview_stack
@@ -43,7 +42,7 @@ def export(
         raise fail(f"--format: unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if stack and stack_file:
         raise fail("--stack and --stack-file are exclusive: give one")
-    _check_writable(out)
+    check_writable(out)
     project = Project.discover()
     path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
     result = preview_stack(project, path)
@@ -54,29 +53,5 @@ def export(
         )
     document = terraform_plan(result.plan, region=result.stack_file.region)
     count = len(document["planned_values"]["root_module"]["resources"])
-    _write_atomically(out, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    write_atomically(out, json.dumps(document, indent=2, sort_keys=True) + "\n")
     typer.echo(f"wrote {count} resources of {result.stack_file.name} as a Terraform plan to {out}")
-
-
-def _check_writable(out: Path) -> None:
-    if out.is_dir():
-        raise fail(f"--out: {out} is a folder; give a file name")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise fail(f"--out: folder {parent} does not exist")
-
-
-def _write_atomically(out: Path, text: str) -> None:
-    """Write a temporary file next to `out`, then rename it: no half-written export."""
-    parent = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; an export is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise fail(f"--out: cannot write {out}: {exc.strerror or exc}") from None
