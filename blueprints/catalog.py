@@ -9,19 +9,33 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from blueprints.errors import ConfigError, did_you_mean, from_validation_error
+from blueprints.errors import ConfigError, did_you_mean, first_error, from_validation_error
 from blueprints.model import Blueprint
-from blueprints.yamlio import load_yaml_file
+from blueprints.yamlio import line_of, load_yaml_file
 
 BUILTIN_DIR = Path(__file__).parent / "catalog"
+PROJECT_CATALOG = "catalog"
+"""A `catalog/` folder next to a project's Pulumi.yaml holds the project's own blueprints
+(`blueprints new --catalog` copies a custom blueprint there), searched first."""
 CATALOG_PATH_ENV = "BLUEPRINTS_CATALOG_PATH"
 """Extra catalog folders (os.pathsep-separated), searched before the built-in one, by both
-`pulumi up` and the CLI."""
+`pulumi up` and the CLI (after a project's own `catalog/` folder)."""
 
 
 def catalog_dirs_from_env() -> list[Path]:
     value = os.environ.get(CATALOG_PATH_ENV, "")
     return [Path(p) for p in value.split(os.pathsep) if p]
+
+
+def project_catalog_dirs(start: Path | None = None) -> list[Path]:
+    """The `catalog/` folder of the project at or above `start` (default: the current folder,
+    the project root under `pulumi up` and the CLI's preview alike), if it has one."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            catalog = folder / PROJECT_CATALOG
+            return [catalog] if catalog.is_dir() else []
+    return []
 
 
 def _files(dirs: Sequence[Path]) -> dict[str, Path]:
@@ -40,9 +54,16 @@ def load_blueprint_file(path: Path, source: str | None = None) -> Blueprint:
     try:
         blueprint = Blueprint.model_validate(data)
     except ValidationError as exc:
-        raise from_validation_error(exc, label, "", Blueprint) from None
+        err = from_validation_error(exc, label, "", Blueprint)
+        _, loc = first_error(exc)
+        line = line_of(path.read_text(encoding="utf-8"), loc) if loc else None
+        if line is None:
+            raise err from None
+        raise ConfigError(label, err.key_path, f"line {line}: {err.message}") from None
     if blueprint.name != path.stem:
-        raise ConfigError(label, "name", f"must match the file name ({path.stem!r})")
+        line = line_of(path.read_text(encoding="utf-8"), ["name"])
+        where = f"line {line}: " if line else ""
+        raise ConfigError(label, "name", f"{where}must match the file name ({path.stem!r})")
     return blueprint
 
 
@@ -50,7 +71,7 @@ class Catalog:
     """Blueprints by name; earlier folders win (custom catalogs shadow built-ins)."""
 
     def __init__(self, extra_dirs: Sequence[Path] = ()) -> None:
-        self.dirs = [*extra_dirs, *catalog_dirs_from_env(), BUILTIN_DIR]
+        self.dirs = [*extra_dirs, *project_catalog_dirs(), *catalog_dirs_from_env(), BUILTIN_DIR]
         self._files = _files(self.dirs)
 
     def names(self) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,12 +41,14 @@ def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]
     """Field names of the (possibly nested) model at `loc`, for did-you-mean hints."""
     current: object = model
     for part in loc:
+        if isinstance(part, int):
+            continue  # a list index: the items' model is already `current`
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
             if field is None:
                 return []
             current = _model_in(field.annotation)
-        elif isinstance(part, int) or current is None:
+        elif current is None:
             continue
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
@@ -62,14 +65,20 @@ def _model_in(annotation: object) -> object:
     return None
 
 
-def from_validation_error(
-    exc: ValidationError, source: str, prefix: str, model: type[BaseModel] | None = None
-) -> ConfigError:
-    """The first error of a pydantic ValidationError as a ConfigError with its key path."""
+def first_error(exc: ValidationError) -> tuple[Any, list[str | int]]:
+    """The error to report and its location (key path parts, list indexes as ints)."""
     errors = exc.errors(include_url=False)
     # A misspelt key yields "unknown key" and "missing": the unknown key explains both.
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    return err, loc
+
+
+def from_validation_error(
+    exc: ValidationError, source: str, prefix: str, model: type[BaseModel] | None = None
+) -> ConfigError:
+    """The first error of a pydantic ValidationError as a ConfigError with its key path."""
+    err, loc = first_error(exc)
     if err["type"] == "extra_forbidden":
         key = str(loc[-1])
         parent = loc[:-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,31 @@ def load_yaml_text(text: str, source: str) -> Any:
         raise ConfigError(source, "", f"malformed YAML at {where}: {exc.problem}") from None
     except YAMLError as exc:
         raise ConfigError(source, "", f"malformed YAML: {exc}") from None
+
+
+def line_of(text: str, loc: Sequence[str | int]) -> int | None:
+    """The 1-based line of the key (or list item) at `loc` in a YAML document, or of its
+    nearest existing parent (a missing key is reported where it belongs); None if unknown.
+
+    Parses again with ruamel's round-trip loader, which keeps line numbers (`.lc`): called
+    only to report an error, so loading stays on the fast safe loader."""
+    try:
+        node: Any = YAML(typ="rt", pure=True).load(io.StringIO(text))
+    except YAMLError:
+        return None
+    line: int | None = None
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and part in node and lc is not None:
+            line = lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if lc is not None:
+                line = lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
 
 
 def load_yaml_file(path: Path, source: str | None = None) -> Any:

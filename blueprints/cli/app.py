@@ -6,7 +6,15 @@ import gc
 
 import typer
 
-from blueprints.cli import check_cmd, export_cmd, list_cmd, preview_cmd, render_cmd, schema_cmd
+from blueprints.cli import (
+    check_cmd,
+    export_cmd,
+    list_cmd,
+    new_cmd,
+    preview_cmd,
+    render_cmd,
+    schema_cmd,
+)
 from blueprints.cli.errors import install_exit_hooks
 
 app = typer.Typer(
@@ -25,6 +33,7 @@ app.add_typer(check_cmd.app, name="check")
 app.add_typer(export_cmd.app, name="export")
 app.add_typer(render_cmd.app, name="render")
 app.add_typer(schema_cmd.app, name="schema")
+new_cmd.register(app)
 
 
 def main() -> None:

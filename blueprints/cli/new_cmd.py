@@ -1,0 +1,158 @@
+"""`blueprints new`, `update` and `new-blueprint`: self-service projects and blueprints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from blueprints.catalog import Catalog
+from blueprints.cli.errors import friendly_errors
+from blueprints.errors import ConfigError
+from blueprints.scaffold import generate, new_blueprint, update
+from blueprints.scaffold.answers import DEFAULT_REGION, validate_answers
+from blueprints.settings import ENVIRONMENTS, Target
+
+EXIT_CONFLICTS = 1
+
+
+def _interactive(no_input: bool) -> bool:
+    return not no_input and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _ask(
+    raw: dict[str, Any], key: str, text: str, default: str | None, ask: bool, **kw: Any
+) -> None:
+    """Fill a missing answer: prompt in a terminal, else the default (if there is one)."""
+    if raw.get(key) is not None:
+        return
+    if ask:
+        raw[key] = typer.prompt(text, default=default, **kw)
+    elif default is not None:
+        raw[key] = default
+
+
+def _environments(value: str) -> list[str]:
+    return [e.strip() for e in value.split(",") if e.strip()]
+
+
+@friendly_errors
+def new(
+    directory: Annotated[Path, typer.Argument(help="Folder of the new project.")],
+    blueprint: Annotated[
+        str | None, typer.Option("--blueprint", "-b", help="Blueprint (`blueprints list`).")
+    ] = None,
+    environments: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated environments. Default: dev,staging,prod."),
+    ] = None,
+    target: Annotated[Target | None, typer.Option(help="aws or kubernetes. Default: aws.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner tag (label-safe).")] = None,
+    cost_center: Annotated[str | None, typer.Option(help="cost-center tag (label-safe).")] = None,
+    region: Annotated[
+        str | None, typer.Option(help=f"AWS region. Default: {DEFAULT_REGION}.")
+    ] = None,
+    project_name: Annotated[
+        str | None, typer.Option(help="Pulumi project name. Default: the folder's name.")
+    ] = None,
+    catalog: Annotated[
+        Path | None,
+        typer.Option(help="A custom catalog folder; its blueprint is copied into the project."),
+    ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt (portals, CI): options or defaults.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Write into a non-empty folder.")] = False,
+) -> None:
+    """Render a project: Pulumi.yaml, __main__.py, a stack file per environment, pinned
+    requirements, README, Makefile, a CI workflow and the recorded answers.
+
+    In a terminal, missing answers are asked for; every answer is validated like a stack
+    file. Exit code 2 on a bad answer, with nothing written."""
+    ask = _interactive(no_input)
+    raw: dict[str, Any] = {
+        "project_name": project_name,
+        "blueprint": blueprint,
+        "environments": _environments(environments) if environments is not None else None,
+        "target": target,
+        "owner": owner,
+        "cost_center": cost_center,
+        "region": region,
+        "catalog": str(catalog) if catalog is not None else None,
+    }
+    if raw["catalog"] is not None and not Path(raw["catalog"]).is_dir():
+        raise ConfigError("--catalog", "", f"{raw['catalog']!r} is not a folder")
+    names = Catalog([catalog] if catalog else []).names()
+    _ask(raw, "project_name", "Project name", directory.resolve().name, ask)
+    _ask(raw, "blueprint", f"Blueprint ({', '.join(names)})", names[0] if ask else None, ask)
+    if raw["environments"] is None:
+        answer = None
+        if ask:
+            answer = typer.prompt("Environments", default=",".join(ENVIRONMENTS))
+        raw["environments"] = _environments(answer) if answer else list(ENVIRONMENTS)
+    _ask(raw, "target", "Target (aws, kubernetes)", "aws", ask)
+    _ask(raw, "owner", "Owner (tag)", None, ask)
+    _ask(raw, "cost_center", "Cost center (tag)", None, ask)
+    if raw["target"] == "aws":
+        _ask(raw, "region", "AWS region", DEFAULT_REGION, ask)
+    answers = validate_answers({k: v for k, v in raw.items() if v is not None})
+    files = generate(directory, answers, force=force)
+    stacks = [p for p in files if p.startswith("stacks/")]
+    typer.echo(f"created {directory} ({len(files)} files, stacks: {', '.join(stacks)})")
+    typer.echo(f"next: cd {directory} && make demo")
+
+
+@friendly_errors
+def update_project(
+    directory: Annotated[Path, typer.Argument(help="A project made by `blueprints new`.")] = Path(
+        "."
+    ),
+) -> None:
+    """Re-render the project from `.blueprints/answers.yml` with the installed package and
+    templates, three-way merging into your files (base: `.blueprints/base/`). Files you
+    deleted stay deleted. Exit code 1 when a file has conflicts (left with <<<<<<< markers)."""
+    result = update(directory)
+    for label, paths in (
+        ("updated", result.updated),
+        ("added", result.added),
+        ("kept deleted", result.kept_deleted),
+    ):
+        for path in paths:
+            typer.echo(f"{label}: {path}")
+    if result.conflicts:
+        for path in result.conflicts:
+            typer.echo(f"conflict: {path}", err=True)
+        typer.echo(
+            f"{len(result.conflicts)} file(s) with conflicts: resolve the <<<<<<< markers",
+            err=True,
+        )
+        raise typer.Exit(code=EXIT_CONFLICTS)
+    if not (result.updated or result.added):
+        typer.echo("up to date")
+
+
+@friendly_errors
+def new_blueprint_cmd(
+    name: Annotated[str, typer.Argument(help="Blueprint name, a lower-case DNS label.")],
+    catalog: Annotated[
+        Path, typer.Option(help="Catalog folder to write into. Default: ./catalog.")
+    ] = Path("catalog"),
+    force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Write a valid, commented blueprint (one service, one route) to `<catalog>/<NAME>.yaml`."""
+    path = new_blueprint(name, catalog, force=force)
+    typer.echo(f"created {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to the `blueprints` app (they take a positional argument, which a
+    typer group callback cannot, hence commands rather than sub-apps)."""
+    app.command(name="new", short_help="Generate a project from a blueprint.")(new)
+    app.command(name="update", short_help="Re-render a generated project, keeping your edits.")(
+        update_project
+    )
+    app.command(name="new-blueprint", short_help="Scaffold a custom blueprint file.")(
+        new_blueprint_cmd
+    )

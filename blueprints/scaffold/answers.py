@@ -1,0 +1,144 @@
+"""The answers a project is generated from, validated by the same models as stack files."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from blueprints.catalog import BUILTIN_DIR, Catalog
+from blueprints.errors import ConfigError
+from blueprints.settings import ENVIRONMENTS, Environment, StackSettings, Target
+from components.specs.base import check_dns_label
+
+PACKAGE = "pulumi-blueprints"
+ANSWERS_FILE = ".blueprints/answers.yml"
+BASE_DIR = ".blueprints/base"
+PROJECT_CATALOG = "catalog"
+LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$")
+DEFAULT_REGION = "us-east-1"
+
+OPTION_OF_FIELD = {
+    "project_name": "--project-name",
+    "blueprint": "--blueprint",
+    "environments": "--environments",
+    "target": "--target",
+    "owner": "--owner",
+    "cost_center": "--cost-center",
+    "region": "--region",
+    "catalog": "--catalog",
+}
+
+
+def generator_version() -> str:
+    """The installed version of this package: what generated projects pin."""
+    return importlib.metadata.version(PACKAGE)
+
+
+def _label_value(value: str) -> str:
+    if not LABEL_VALUE.match(value):
+        raise ValueError(
+            f"{value!r} is not label-safe: letters, digits, '-', '_' and '.', starting and "
+            "ending with a letter or digit, at most 63 characters"
+        )
+    return value
+
+
+class Answers(BaseModel):
+    """Everything `blueprints new` asks; recorded in `.blueprints/answers.yml`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    project_name: str
+    """Pulumi project name, also the stack prefix (`<project>-<env>`): a lower-case DNS label
+    (stack names become Kubernetes namespaces)."""
+
+    blueprint: str
+    environments: tuple[Environment, ...] = Field(default=ENVIRONMENTS, min_length=1)
+    target: Target = "aws"
+    owner: str
+    cost_center: str
+    region: str = DEFAULT_REGION
+    catalog: str | None = None
+    """The custom catalog folder the blueprint came from (as given), if any."""
+
+    @field_validator("project_name")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        return check_dns_label(value)
+
+    @field_validator("owner", "cost_center")
+    @classmethod
+    def _labels(cls, value: str) -> str:
+        return _label_value(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not AWS_REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region (e.g. us-east-1, eu-central-1)")
+        return value
+
+    @field_validator("environments")
+    @classmethod
+    def _environments(cls, value: tuple[Environment, ...]) -> tuple[Environment, ...]:
+        # Canonical order, no duplicates: the same answers always give the same files.
+        return tuple(e for e in ENVIRONMENTS if e in value)
+
+    def stack_name(self, environment: str) -> str:
+        return f"{self.project_name}-{environment}"
+
+    def stack_settings(self, environment: Environment) -> StackSettings:
+        return StackSettings.model_validate(
+            {
+                "blueprint": self.blueprint,
+                "environment": environment,
+                "target": self.target,
+                "tags": {"owner": self.owner, "cost-center": self.cost_center},
+            }
+        )
+
+    def catalog_dirs(self) -> list[Path]:
+        return [Path(self.catalog)] if self.catalog else []
+
+    def blueprint_file(self, catalog_dirs: Sequence[Path] | None = None) -> Path | None:
+        """The custom blueprint file to copy into the project, or None for a built-in one."""
+        dirs = self.catalog_dirs() if catalog_dirs is None else catalog_dirs
+        path = Catalog(dirs).path(self.blueprint)
+        return None if path.parent == BUILTIN_DIR else path
+
+
+def validate_answers(
+    raw: dict[str, Any], source: str = "answers", catalog_dirs: Sequence[Path] | None = None
+) -> Answers:
+    """Answers from options, prompts or the answers file; ConfigError names the option.
+
+    `catalog_dirs` replaces the answers' own `--catalog` folder for the blueprint look-up."""
+    """Answers from options, prompts or the answers file; ConfigError names the option."""
+    try:
+        answers = Answers.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = str(err["loc"][0]) if err["loc"] else ""
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "required (give it as an option, or answer the prompt in a terminal)"
+        raise ConfigError(source, OPTION_OF_FIELD.get(field, field), message) from None
+    if catalog_dirs is None:
+        if answers.catalog is not None and not Path(answers.catalog).is_dir():
+            raise ConfigError(source, "--catalog", f"{answers.catalog!r} is not a folder")
+        catalog_dirs = answers.catalog_dirs()
+    catalog = Catalog(catalog_dirs)
+    # Unknown blueprint names and invalid custom blueprints are refused the same way.
+    catalog.load(answers.blueprint, source=source, key="--blueprint")
+    for env in answers.environments:
+        try:
+            answers.stack_settings(env)
+        except ValidationError as exc:
+            raise ConfigError(source, "--owner", str(exc)) from None
+    return answers
