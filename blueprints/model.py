@@ -111,6 +111,38 @@ class RedisDef(Model):
     """What is cached (shown in docs)."""
 
 
+class Requirement(Model):
+    """What one environment of a blueprint must sustain: the load, availability and latency it
+    is sized for (read by `blueprints report`, `blueprints size` and policy rule BP400)."""
+
+    peak_rps: float | None = Field(default=None, gt=0)
+    """Peak HTTP requests per second at the gateway, all routes together."""
+
+    peak_events_per_second: float | None = Field(default=None, gt=0)
+    """Peak records per second into Kafka (the hot topic) and through the consumers."""
+
+    event_size_bytes: int = Field(default=500, ge=1, le=10_000_000)
+    """Average record size in bytes, for Kafka throughput. Default: 500."""
+
+    service_rps: dict[str, float] = Field(default_factory=dict)
+    """Peak requests per second of named routed services; the rest of `peak_rps` is split
+    evenly over the routes of the other routed services. Default: even split."""
+
+    availability: float = Field(gt=0, lt=1)
+    """Monthly availability target as a fraction, e.g. 0.9999."""
+
+    latency_p99_ms: int | None = Field(default=None, ge=1)
+    """p99 latency target of the public routes, in milliseconds. Default: none stated."""
+
+    @model_validator(mode="after")
+    def _load(self) -> Requirement:
+        if self.peak_rps is None and self.peak_events_per_second is None:
+            raise ValueError("state peak_rps, peak_events_per_second or both")
+        if self.peak_rps is not None and sum(self.service_rps.values()) > self.peak_rps:
+            raise ValueError("service_rps adds up to more than peak_rps")
+        return self
+
+
 class Blueprint(Model):
     """A validated composition of components for one kind of system."""
 
@@ -135,6 +167,9 @@ class Blueprint(Model):
     routes: tuple[RouteSpec, ...] = ()
     """Public routes through the API gateway, by path prefix. Default: none."""
 
+    requirements: dict[Literal["dev", "staging", "prod"], Requirement] = Field(default_factory=dict)
+    """What each environment must sustain (load, availability, latency). Default: none."""
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
@@ -151,6 +186,10 @@ class Blueprint(Model):
             if topic.dead_letter:
                 names.append(topic.name + DLQ_SUFFIX)
         return names
+
+    def requirement(self, environment: str) -> Requirement | None:
+        """The requirement stated for an environment, if any."""
+        return next((r for env, r in self.requirements.items() if env == environment), None)
 
     def service(self, name: str) -> ServiceDef:
         return next(s for s in self.services if s.name == name)
@@ -177,4 +216,11 @@ class Blueprint(Model):
         for route in self.routes:
             if route.service not in services:
                 raise ValueError(f"route {route.path!r} goes to unknown service {route.service!r}")
+        routed = {r.service for r in self.routes}
+        for env, req in self.requirements.items():
+            for name in req.service_rps:
+                if name not in routed:
+                    raise ValueError(
+                        f"requirements.{env}.service_rps: {name!r} is not a routed service"
+                    )
         return self

@@ -7,7 +7,9 @@ import gc
 import typer
 
 from blueprints.cli import (
+    capacity_cmd,
     check_cmd,
+    docs_cmd,
     export_cmd,
     list_cmd,
     new_cmd,
@@ -33,7 +35,9 @@ app.add_typer(check_cmd.app, name="check")
 app.add_typer(export_cmd.app, name="export")
 app.add_typer(render_cmd.app, name="render")
 app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(docs_cmd.app, name="docs")
 new_cmd.register(app)
+capacity_cmd.register(app)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from blueprints.cli.output import check_writable, write_atomically
 from blueprints.policy import rules as rule_set
 from blueprints.policy.plans import load_plan_file, view_of_plan
 from blueprints.policy.reports import Format, StackResult, Summary, render
+from blueprints.policy.rules import capacity as capacity_rule
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 from blueprints.settings import Environment, Target
@@ -68,6 +69,14 @@ def check(
         Path | None,
         typer.Option("--out", "-o", help="Write the report to this file instead of stdout."),
     ] = None,
+    capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity",
+            help="Also run BP400 (advisory): each stack on aws against its blueprint's "
+            "requirements (capacity headroom, availability), as `blueprints report` computes.",
+        ),
+    ] = False,
 ) -> None:
     """Preview stacks offline (or read a saved plan) and check them against every policy rule.
 
@@ -78,6 +87,8 @@ def check(
         raise fail("--stack, --stack-file and --plan are exclusive: give one")
     if plan is not None and target is not None:
         raise fail("--target applies to stacks; a saved plan was made on its own target")
+    if plan is not None and capacity:
+        raise fail("--capacity needs a stack: a saved plan has no requirements to check")
     if out is not None:
         check_writable(out)
     rules = rule_set.ALL_RULES
@@ -102,9 +113,15 @@ def check(
             result = StackResult.of(
                 view, rules, target=settings.target, source=preview.stack_file.source
             )
+            # BP400 (advisory) needs the resolved stack, which only a previewed stack has; its
+            # model (SLAs, prices) is AWS's, so it runs on the aws target only.
+            if capacity and settings.target == "aws":
+                result = capacity_rule.with_capacity(result, preview.resolved)
             _progress(result)
             results.append(result)
 
+    if capacity and plan is None:
+        rules = (*rules, capacity_rule.RULE)
     report = render(fmt, results, rules)
     summary = Summary.of(results)
     if out is not None:

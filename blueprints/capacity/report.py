@@ -1,0 +1,373 @@
+"""Capacity, availability and monthly cost of a resolved stack, against its requirements.
+
+Pure functions of the resolved specs (exactly what the stack creates) and the coefficients file
+(`blueprints/data/coefficients.yaml`). The models, all stated in docs and tested by hand:
+
+- **Routed services**: `max_count x fargate_rps_per_task[cpu]` requests/s against the service's
+  share of `peak_rps` (`service_rps`, else an even split over the routes).
+- **Workers** (services that consume topics and have no route): `max_count x
+  fargate_events_per_task[cpu]` records/s against `peak_events_per_second`.
+- **Kafka**: `min(P x partition MB/s, brokers x broker MB/s)` against `events/s x event size`,
+  where P is the partition count of the hot topic (the non dead-letter topic with the most).
+- **Redis**: `shards x ops/s per shard` against the requests/s of routed services using Redis
+  times `redis_ops_per_request`.
+- **Postgres reads**: `replicas x reads/s per replica` (the primary when there is no replica)
+  against the requests/s of routed services using Postgres times `db_reads_per_request`, times
+  `1 - cache_hit_ratio` when the service also has Redis.
+- **Headroom** = capacity / required - 1.
+- **Availability**: the serial product of the SLAs on the request path (gateway, load balancer,
+  the routed services' tasks, the datastores they use, Kafka when they produce, KMS), each SLA
+  picked by its redundancy: Multi-AZ vs single-AZ classes, tasks over >= 2 AZs with >= 2 tasks.
+- **Cost**: price x 730 h for what the stack creates; services and the collector at their
+  minimum task counts (`monthly_cost_at_max_usd`: at their maximum).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from blueprints.capacity.coefficients import Coefficients, load_coefficients
+from blueprints.model import DLQ_SUFFIX, Blueprint, Requirement
+from blueprints.resolve import ResolvedStack, ServiceWiring
+from components.specs import KafkaSpec, PostgresSpec, RedisSpec
+
+MIN_HEADROOM = 0.30
+"""Headroom every tier should keep at the peak (30 %)."""
+
+
+def _round(value: float, digits: int = 3) -> float:
+    return float(round(value, digits))
+
+
+def headroom(capacity: float, required: float | None) -> float | None:
+    if required is None or required <= 0:
+        return None
+    return _round(capacity / required - 1)
+
+
+def route_rps(blueprint: Blueprint, requirement: Requirement) -> dict[str, float]:
+    """Peak requests/s per routed service: `service_rps` where stated, the rest of `peak_rps`
+    split evenly over the other services' routes."""
+    if requirement.peak_rps is None or not blueprint.routes:
+        return {}
+    shares: dict[str, float] = {r.service: 0.0 for r in blueprint.routes}
+    shares.update(requirement.service_rps)
+    others = [r for r in blueprint.routes if r.service not in requirement.service_rps]
+    rest = requirement.peak_rps - sum(requirement.service_rps.values())
+    for route in others:
+        shares[route.service] += rest / len(others)
+    return shares
+
+
+def routed(blueprint: Blueprint) -> list[str]:
+    return list(dict.fromkeys(r.service for r in blueprint.routes))
+
+
+def is_worker(wiring: ServiceWiring, blueprint: Blueprint) -> bool:
+    return bool(wiring.definition.consumes) and wiring.name not in routed(blueprint)
+
+
+def task_hourly(cpu: int, memory: int, coeff: Coefficients) -> float:
+    return cpu / 1024 * coeff.price("fargate_vcpu_hour") + memory / 1024 * coeff.price(
+        "fargate_gb_hour"
+    )
+
+
+def tasks_monthly(count: int, cpu: int, memory: int, use_spot: bool, coeff: Coefficients) -> float:
+    """`count` tasks for a month; with spot, one regular task and the rest three to one spot."""
+    if count <= 0:
+        return 0.0
+    hourly = task_hourly(cpu, memory, coeff)
+    if use_spot:
+        spot = hourly * (1 - coeff.price("fargate_spot_discount"))
+        rest = count - 1
+        total = hourly + rest * (0.25 * hourly + 0.75 * spot)
+    else:
+        total = count * hourly
+    return total * coeff.hours_per_month
+
+
+def hot_topic(kafka: KafkaSpec) -> tuple[str, int]:
+    """The non dead-letter topic with the most partitions (the first on a tie)."""
+    topics = [t for t in kafka.topics if not t.name.endswith(DLQ_SUFFIX)] or list(kafka.topics)
+    best = max(topics, key=lambda t: t.partitions)
+    return best.name, best.partitions
+
+
+def kafka_capacity(
+    instance_type: str, brokers: int, partitions: int, coeff: Coefficients
+) -> tuple[float, str]:
+    """Sustained ingress MB/s and what limits it."""
+    by_partitions = partitions * coeff.lookup("kafka_partition_mb_s", instance_type)
+    by_brokers = brokers * coeff.lookup("kafka_broker_mb_s", instance_type)
+    if by_partitions <= by_brokers:
+        return by_partitions, "partitions"
+    return by_brokers, "brokers"
+
+
+def kafka_monthly(kafka: KafkaSpec, coeff: Coefficients) -> float:
+    hours = coeff.hours_per_month
+    brokers = kafka.broker_count * coeff.hourly("msk_broker_hour", kafka.instance_type) * hours
+    storage = kafka.broker_count * kafka.volume_size_gb * coeff.price("msk_storage_gb_month")
+    return brokers + storage
+
+
+def redis_monthly(redis: RedisSpec, coeff: Coefficients) -> float:
+    return redis.nodes * coeff.hourly("elasticache_hour", redis.node_type) * coeff.hours_per_month
+
+
+def postgres_readers(pg: PostgresSpec) -> tuple[int, str]:
+    """Instances serving reads: the replicas, or the primary when there is none."""
+    if pg.read_replicas:
+        return pg.read_replicas, pg.replica_class
+    return 1, pg.instance_class
+
+
+def postgres_monthly(pg: PostgresSpec, coeff: Coefficients) -> float:
+    hours = coeff.hours_per_month
+    copies = 2 if pg.multi_az else 1
+    primary = copies * coeff.hourly("rds_hour", pg.instance_class) * hours
+    replicas = pg.read_replicas * coeff.hourly("rds_hour", pg.replica_class) * hours
+    storage = (copies + pg.read_replicas) * pg.allocated_storage_gb
+    return primary + replicas + storage * coeff.price("rds_storage_gb_month")
+
+
+def _tier(capacity: float, unit: str, required: float | None, **extra: Any) -> dict[str, Any]:
+    room = headroom(capacity, required)
+    return {
+        "capacity": _round(capacity, 2),
+        "unit": unit,
+        "required": None if required is None else _round(required, 2),
+        "headroom": room,
+        "meets": room is None or room >= MIN_HEADROOM,
+        **extra,
+    }
+
+
+def capacity_tiers(
+    resolved: ResolvedStack, requirement: Requirement | None, coeff: Coefficients
+) -> dict[str, dict[str, Any]]:
+    bp = resolved.blueprint
+    shares = route_rps(bp, requirement) if requirement else {}
+    events = requirement.peak_events_per_second if requirement else None
+    work = coeff.values("workload")
+    tiers: dict[str, dict[str, Any]] = {}
+    routed_names = routed(bp)
+    for svc in resolved.services:
+        spec = svc.spec
+        if svc.name in routed_names:
+            per_task = coeff.lookup("fargate_rps_per_task", spec.cpu)
+            tiers[f"service:{svc.name}"] = _tier(
+                spec.max_count * per_task,
+                "requests/s",
+                shares.get(svc.name) if requirement and requirement.peak_rps else None,
+                per_task=per_task,
+                max_count=spec.max_count,
+                cpu=spec.cpu,
+            )
+        elif is_worker(svc, bp):
+            per_task = coeff.lookup("fargate_events_per_task", spec.cpu)
+            tiers[f"service:{svc.name}"] = _tier(
+                spec.max_count * per_task,
+                "events/s",
+                events,
+                per_task=per_task,
+                max_count=spec.max_count,
+                cpu=spec.cpu,
+            )
+    if resolved.kafka is not None:
+        topic, partitions = hot_topic(resolved.kafka)
+        cap, limit = kafka_capacity(
+            resolved.kafka.instance_type, resolved.kafka.broker_count, partitions, coeff
+        )
+        required = None
+        if events is not None and requirement is not None:
+            required = events * requirement.event_size_bytes / 1e6
+        tiers["kafka"] = _tier(
+            cap,
+            "MB/s",
+            required,
+            hot_topic=topic,
+            partitions=partitions,
+            brokers=resolved.kafka.broker_count,
+            instance_type=resolved.kafka.instance_type,
+            limited_by=limit,
+        )
+    if resolved.redis is not None:
+        users = [s for s in resolved.services if s.definition.uses.redis and s.name in shares]
+        required = (
+            sum(shares[s.name] for s in users) * float(work["redis_ops_per_request"])
+            if users
+            else None
+        )
+        per_shard = coeff.lookup("redis_ops_per_shard", resolved.redis.node_type)
+        tiers["redis"] = _tier(
+            resolved.redis.shards * per_shard,
+            "ops/s",
+            required,
+            shards=resolved.redis.shards,
+            node_type=resolved.redis.node_type,
+        )
+    if resolved.postgres is not None:
+        users = [s for s in resolved.services if s.definition.uses.postgres and s.name in shares]
+        required = None
+        if users:
+            required = 0.0
+            for s in users:
+                miss = 1 - float(work["cache_hit_ratio"]) if s.definition.uses.redis else 1.0
+                required += shares[s.name] * float(work["db_reads_per_request"]) * miss
+        count, klass = postgres_readers(resolved.postgres)
+        tiers["postgres_reads"] = _tier(
+            count * coeff.lookup("postgres_reads_per_replica", klass),
+            "reads/s",
+            required,
+            readers=count,
+            instance_class=klass,
+        )
+    return tiers
+
+
+def availability_chain(resolved: ResolvedStack, coeff: Coefficients) -> list[dict[str, Any]]:
+    """The components a request depends on, in order, with the SLA their redundancy earns."""
+    bp = resolved.blueprint
+    names = routed(bp) or bp.service_names()
+    path = [s for s in resolved.services if s.name in names]
+    chain: list[dict[str, Any]] = []
+
+    def add(component: str, sla_key: str, why: str) -> None:
+        chain.append({"component": component, "sla": coeff.sla(sla_key), "basis": why})
+
+    if resolved.gateway is not None:
+        add("api-gateway", "api_gateway", "regional HTTP API")
+        add("load-balancer", "alb", f"ALB over {resolved.network.az_count} AZs")
+    multi = resolved.network.az_count >= 2 and all(s.spec.min_count >= 2 for s in path)
+    add(
+        "services",
+        "fargate_multi_az" if multi else "fargate_single",
+        f"{', '.join(s.name for s in path)}: "
+        + (
+            f">= 2 tasks over {resolved.network.az_count} AZs"
+            if multi
+            else "a service may run a single task"
+        ),
+    )
+    if resolved.postgres is not None and any(s.definition.uses.postgres for s in path):
+        pg = resolved.postgres
+        add(
+            "postgres",
+            "rds_multi_az" if pg.multi_az else "rds_single_az",
+            "Multi-AZ primary" if pg.multi_az else "single-AZ primary",
+        )
+    if resolved.redis is not None and any(s.definition.uses.redis for s in path):
+        redis = resolved.redis
+        multi_redis = redis.multi_az and redis.replicas_per_shard >= 1
+        add(
+            "redis",
+            "elasticache_multi_az" if multi_redis else "elasticache_single",
+            f"{redis.shards} shards x {redis.replicas_per_shard} replicas, "
+            + ("Multi-AZ failover" if multi_redis else "no Multi-AZ failover"),
+        )
+    if resolved.kafka is not None and any(s.definition.produces for s in path):
+        add("kafka", "msk", f"{resolved.kafka.broker_count} brokers over the AZs (writes)")
+    add("kms", "kms", "encryption keys of every datastore and secret")
+    return chain
+
+
+def cost_breakdown(
+    resolved: ResolvedStack,
+    requirement: Requirement | None,
+    coeff: Coefficients,
+    *,
+    at_max: bool = False,
+) -> dict[str, float]:
+    hours = coeff.hours_per_month
+    out: dict[str, float] = {}
+    services = 0.0
+    for svc in resolved.services:
+        s = svc.spec
+        count = s.max_count if at_max else s.min_count
+        services += tasks_monthly(count, s.cpu, s.memory, s.use_spot, coeff)
+    out["services"] = services
+    otel = resolved.otel
+    out["otel_collector"] = tasks_monthly(
+        otel.max_count if at_max else otel.min_count, otel.cpu, otel.memory, False, coeff
+    )
+    nats = 1 if resolved.network.nat_gateways == "single" else resolved.network.az_count
+    out["nat_gateways"] = nats * coeff.price("nat_gateway_hour") * hours
+    if resolved.gateway is not None:
+        out["load_balancer"] = coeff.price("alb_hour") * hours
+        rps = requirement.peak_rps if requirement and requirement.peak_rps else 0.0
+        average = rps * float(coeff.values("workload")["average_to_peak"])
+        millions = average * 3600 * hours / 1e6
+        out["api_gateway_requests"] = millions * coeff.price("api_gateway_http_per_million")
+    if resolved.postgres is not None:
+        out["postgres"] = postgres_monthly(resolved.postgres, coeff)
+    if resolved.redis is not None:
+        out["redis"] = redis_monthly(resolved.redis, coeff)
+    if resolved.kafka is not None:
+        out["kafka"] = kafka_monthly(resolved.kafka, coeff)
+    out["kms"] = coeff.price("kms_key_month")
+    return {k: _round(v, 2) for k, v in out.items()}
+
+
+COST_NOTES = (
+    "on-demand list prices, us-east-1, estimates (blueprints/data/coefficients.yaml); "
+    "the stack's region may differ by a few percent",
+    "services and the collector at their minimum task counts; monthly_cost_at_max_usd at "
+    "their maximum",
+    "API Gateway requests at average_to_peak x peak_rps; not included: data transfer, NAT "
+    "and ALB per-GB/LCU charges, CloudWatch logs and metrics, Secrets Manager, backups",
+)
+
+
+def stack_report(resolved: ResolvedStack, *, coefficients: Coefficients | None = None) -> dict:
+    """Capacity per tier, availability and monthly cost of a resolved stack (JSON-able)."""
+    coeff = coefficients or load_coefficients()
+    requirement = resolved.blueprint.requirement(resolved.environment)
+    chain = availability_chain(resolved, coeff)
+    estimate = math.prod(c["sla"] for c in chain)
+    target = requirement.availability if requirement else None
+    breakdown = cost_breakdown(resolved, requirement, coeff)
+    at_max = cost_breakdown(resolved, requirement, coeff, at_max=True)
+    return {
+        "stack": resolved.stack,
+        "blueprint": resolved.blueprint.name,
+        "environment": resolved.environment,
+        "requirements": requirement.model_dump(mode="json") if requirement else {},
+        "capacity": capacity_tiers(resolved, requirement, coeff),
+        "min_headroom": MIN_HEADROOM,
+        "availability": {
+            "estimate": _round(estimate, 6),
+            "target": target,
+            "chain": chain,
+            "meets": target is None or estimate >= target,
+        },
+        "monthly_cost_usd": _round(sum(breakdown.values()), 2),
+        "monthly_cost_at_max_usd": _round(sum(at_max.values()), 2),
+        "cost_breakdown": breakdown,
+        "cost_notes": list(COST_NOTES),
+        "coefficients": {
+            "file": "blueprints/data/coefficients.yaml",
+            "region": coeff.groups["meta"]["region"],
+            "prices_date": str(coeff.groups["prices"]["date"]),
+        },
+    }
+
+
+def shortfalls(report: dict) -> list[str]:
+    """What a report falls short of: tiers under the minimum headroom, availability under
+    target (one line each)."""
+    found: list[str] = []
+    for name, tier in report["capacity"].items():
+        if not tier["meets"]:
+            found.append(
+                f"{name}: capacity {tier['capacity']:g} {tier['unit']} for {tier['required']:g} "
+                f"required, headroom {tier['headroom']:.0%} (< {MIN_HEADROOM:.0%})"
+            )
+    avail = report["availability"]
+    if not avail["meets"]:
+        found.append(
+            f"availability: estimate {avail['estimate']:.4%} below target {avail['target']:.4%}"
+        )
+    return found

@@ -1,0 +1,151 @@
+"""`blueprints report` (capacity, availability and cost of a stack) and `blueprints size`
+(the cheapest scale block for a requirement)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from blueprints.capacity import shortfalls, stack_report
+from blueprints.capacity.sizer import SearchSpace, propose
+from blueprints.catalog import Catalog
+from blueprints.cli.errors import fail, friendly_errors
+from blueprints.preview import validate_stack
+from blueprints.project import Project
+from blueprints.settings import Environment
+
+
+@friendly_errors
+def report(
+    stack: Annotated[
+        str | None, typer.Option("--stack", "-s", help="Stack name in the project's stack folder.")
+    ] = None,
+    stack_file: Annotated[
+        Path | None,
+        typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file instead of --stack."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Capacity per tier with headroom, availability estimate and monthly cost of a stack,
+    against its blueprint's requirements for the stack's environment. Computed offline from the
+    resolved specs and blueprints/data/coefficients.yaml (assumptions and price estimates)."""
+    if (stack is None) == (stack_file is None):
+        raise fail("give --stack or --stack-file")
+    project = Project.discover()
+    path = stack_file if stack_file is not None else project.stack_path(str(stack))
+    _, resolved = validate_stack(project, path)
+    result = stack_report(resolved)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, sort_keys=True))
+        return
+    print_report(result, Console(emoji=False))
+
+
+def print_report(result: dict[str, Any], console: Console) -> None:
+    req = result["requirements"]
+    console.print(
+        f"[bold]{result['stack']}[/bold] ({result['blueprint']}, {result['environment']})"
+    )
+    if req:
+        parts = []
+        if req.get("peak_rps"):
+            parts.append(f"{req['peak_rps']:,.0f} req/s")
+        if req.get("peak_events_per_second"):
+            parts.append(f"{req['peak_events_per_second']:,.0f} events/s")
+        parts.append(f"availability {req['availability']:.3%}")
+        if req.get("latency_p99_ms"):
+            parts.append(f"p99 {req['latency_p99_ms']} ms (not modelled)")
+        console.print("requirements: " + ", ".join(parts))
+    else:
+        console.print("requirements: none stated for this environment")
+    table = Table(title="Capacity at maximum scale")
+    for col in ("tier", "capacity", "required", "headroom", ""):
+        table.add_column(
+            col, justify="right" if col in ("capacity", "required", "headroom") else "left"
+        )
+    for name, tier in result["capacity"].items():
+        required = "—" if tier["required"] is None else f"{tier['required']:,.1f} {tier['unit']}"
+        room = "—" if tier["headroom"] is None else f"{tier['headroom']:+.0%}"
+        table.add_row(
+            name,
+            f"{tier['capacity']:,.0f} {tier['unit']}",
+            required,
+            room,
+            "ok" if tier["meets"] else f"[red]< {result['min_headroom']:.0%}[/red]",
+        )
+    console.print(table)
+    avail = result["availability"]
+    chain = " x ".join(f"{c['component']} {c['sla']:.3%}" for c in avail["chain"])
+    target = "none" if avail["target"] is None else f"{avail['target']:.3%}"
+    verdict = "meets" if avail["meets"] else "[red]below target[/red]"
+    console.print(f"availability: {chain} = {avail['estimate']:.3%} (target {target}): {verdict}")
+    costs = Table(title="Estimated monthly cost (USD, on-demand, us-east-1 list prices)")
+    costs.add_column("item")
+    costs.add_column("USD/month", justify="right")
+    for item, usd in result["cost_breakdown"].items():
+        costs.add_row(item, f"{usd:,.0f}")
+    costs.add_row("[bold]total[/bold]", f"[bold]{result['monthly_cost_usd']:,.0f}[/bold]")
+    costs.add_row("at maximum task counts", f"{result['monthly_cost_at_max_usd']:,.0f}")
+    console.print(costs)
+    for note in result["cost_notes"]:
+        console.print(f"- {note}")
+    for line in shortfalls(result):
+        console.print(f"[red]short:[/red] {line}")
+
+
+@friendly_errors
+def size(
+    blueprint: Annotated[str, typer.Argument(help="Blueprint name in the catalog.")],
+    environment: Annotated[Environment, typer.Option("--env", "-e", help="Environment.")],
+    rps: Annotated[float, typer.Option("--rps", help="Peak requests/s at the gateway.", min=0.001)],
+    availability: Annotated[
+        float,
+        typer.Option(
+            "--availability", help="Availability target, e.g. 0.9995.", min=0.5, max=0.999999
+        ),
+    ],
+    latency_ms: Annotated[
+        int | None,
+        typer.Option("--latency-ms", help="p99 latency target (recorded, not modelled)."),
+    ] = None,
+    events: Annotated[
+        float | None,
+        typer.Option(
+            "--events",
+            help="Peak events/s into Kafka. Default: the blueprint's requirement for the "
+            "environment, scaled by --rps.",
+        ),
+    ] = None,
+) -> None:
+    """Propose the cheapest scale block (service task size and max_count, Kafka brokers and
+    partitions, Redis shards, Postgres replicas) holding --rps with 30% headroom on every tier
+    and meeting --availability; prints the reasoning and a `blueprints:overrides` block."""
+    bp = Catalog().load(blueprint)
+    proposal = propose(
+        bp,
+        environment,
+        rps,
+        availability,
+        latency_ms=latency_ms,
+        events=events,
+        space=SearchSpace(),
+    )
+    for line in proposal.reasoning:
+        typer.echo(f"# {line}")
+    if not proposal.meets:
+        typer.echo("# WARNING: the proposal does not meet the availability target (see above)")
+    block = {"config": {"blueprints:overrides": proposal.overrides}}
+    typer.echo(yaml.safe_dump(block, sort_keys=False), nl=False)
+    if not proposal.meets:
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("size")(size)

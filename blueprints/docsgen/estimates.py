@@ -1,0 +1,106 @@
+"""Capacity, availability and cost per environment, from `blueprints.capacity.stack_report`
+(the same figures as `blueprints report --stack NAME`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blueprints.docsgen.markdown import cell, table
+from blueprints.docsgen.stacks import StackCounts
+
+
+def _num(value: float) -> str:
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def tier_cell(tier: dict[str, Any] | None) -> str:
+    if tier is None:
+        return "—"
+    text = f"{_num(tier['capacity'])} {tier.get('unit', '')}".strip()
+    required = tier.get("required")
+    room = tier.get("headroom")
+    if required is None or room is None:
+        return f"{text}; no requirement"
+    text += f" for {_num(required)}: headroom {room:+.0%}"
+    return text if tier.get("meets", True) else f"**{text} (short)**"
+
+
+def _keys(reports: list[dict[str, Any]], section: str) -> list[str]:
+    """Keys of a section in the order the reports give them (first seen first)."""
+    keys: dict[str, None] = {}
+    for report in reports:
+        keys.update(dict.fromkeys(report.get(section) or {}))
+    return list(keys)
+
+
+def estimates_section(blueprint: str, stacks: list[StackCounts]) -> str:
+    reports = [s.report for s in stacks]
+    headings = [s.heading(blueprint) for s in stacks]
+    capacity_rows = [
+        [f"`{tier}`", *(tier_cell(r["capacity"].get(tier)) for r in reports)]
+        for tier in _keys(reports, "capacity")
+    ]
+
+    def percent(value: float | None) -> str:
+        return "—" if value is None else f"{value:.4%}"
+
+    availability_rows = [
+        ["estimate", *(percent(r["availability"]["estimate"]) for r in reports)],
+        ["target", *(percent(r["availability"]["target"]) for r in reports)],
+        [
+            "meets the target",
+            *(
+                "—"
+                if r["availability"]["target"] is None
+                else (
+                    "yes"
+                    if r["availability"]["estimate"] >= r["availability"]["target"]
+                    else "**no**"
+                )
+                for r in reports
+            ),
+        ],
+    ]
+    cost_rows = [
+        [f"`{item}`", *(_usd((r.get("cost_breakdown") or {}).get(item, 0.0)) for r in reports)]
+        for item in _keys(reports, "cost_breakdown")
+    ]
+    cost_rows.append(["**total**", *(f"**{_usd(r['monthly_cost_usd'])}**" for r in reports)])
+    if all("monthly_cost_at_max_usd" in r for r in reports):
+        cost_rows.append(
+            ["at maximum task counts", *(_usd(r["monthly_cost_at_max_usd"]) for r in reports)]
+        )
+    first = reports[0]
+    source = first.get("coefficients") or {}
+    notes = "; ".join(cell(n) for n in first.get("cost_notes") or [])
+    notes = notes[:1].upper() + notes[1:]
+    basis = (
+        f"Coefficients and prices: `{source.get('file', 'blueprints/data/coefficients.yaml')}`"
+        + (f" ({source['region']}, prices of {source['prices_date']})" if source else "")
+        + (f". {notes}." if notes else ".")
+    )
+    align = "l" + "r" * len(stacks)
+    return "\n".join(
+        [
+            "Estimated from what each AWS stack creates against the blueprint's requirements "
+            "for the environment (`blueprints report --stack NAME` for the details and "
+            "the JSON).\n",
+            "### Capacity at peak\n",
+            "Sustained capacity per tier, the requirement, and the headroom "
+            "(capacity / required - 1); **short** marks a tier below the minimum headroom.\n",
+            table(["Tier", *headings], capacity_rows) if capacity_rows else "No tier.\n",
+            "### Availability\n",
+            "Composite estimate: the product of the published SLAs on the request path, each "
+            "picked by its redundancy.\n",
+            table(["", *headings], availability_rows, align=align),
+            "### Monthly cost (USD)\n",
+            table(["Item", *headings], cost_rows, align=align),
+            basis + "\n",
+        ]
+    )
