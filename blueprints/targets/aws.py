@@ -92,6 +92,12 @@ def build(stack: ResolvedStack, region: str) -> dict[str, Any]:
     }
     if gateway:
         outputs["url"] = gateway.url
+        # With a custom domain: the alias target of its DNS record (API Gateway's regional
+        # domain, or the internet-facing load balancer) and that target's hosted zone.
+        if gateway.domain_target_name is not None:
+            outputs["domainTarget"] = gateway.domain_target_name
+        if gateway.domain_hosted_zone_id is not None:
+            outputs["domainHostedZoneId"] = gateway.domain_hosted_zone_id
     if postgres:
         outputs["postgresEndpoint"] = postgres.endpoint
         outputs["postgresReaderEndpoints"] = postgres.reader_endpoints

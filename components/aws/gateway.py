@@ -1,14 +1,16 @@
-"""ApiGateway: the public HTTPS entry of a stack, an HTTP API reaching an internal ALB."""
+"""ApiGateway: the public HTTPS entry of a stack, an HTTP API reaching an internal ALB, or an
+internet-facing ALB behind AWS WAF."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.alarms import metric_alarm
+from components.aws.alarms import MathMetric, metric_alarm, metric_math_alarm
 from components.aws.refs import Ingress, NetworkRef, PlatformRef
 from components.specs.gateway import GatewaySpec
 
@@ -19,6 +21,12 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ALB_LOG_PREFIX = "alb"
 STAGE = "$default"
 RULE_PRIORITY_STEP = 10
+ANYWHERE_V4 = "0.0.0.0/0"
+WAF_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+"""AWS managed rule groups of the load-balancer endpoint's web ACL, after its rate rule."""
+WAF_RATE_WINDOW_SECONDS = 300
+LB_5XX_RATE = "100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / (FILL(requests, 0) + FILL(elb5xx, 0))"
+"""5xx share of the internet-facing ALB's requests, in percent."""
 
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
 # Regions opened before August 2022 also deliver ALB logs from a regional ELB account; the
@@ -71,34 +79,57 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 
 class ApiGateway(pulumi.ComponentResource):
-    """An API Gateway HTTP API whose routes reach services through a VPC link and an internal
-    Application Load Balancer.
+    """The public HTTPS entry of a stack, in one of two shapes (`GatewaySpec.endpoint`).
 
-    Creates a `$default` stage (auto-deployed, throttled, detailed metrics, JSON access logs to
-    a log group encrypted with the stack KMS key), one HTTP_PROXY integration over a VPC link to
-    the ALB listener, `ANY <path>` and `ANY <path>/{proxy+}` routes per spec route, an internal
-    ALB in the private subnets whose listener answers 404 unless a service adds a rule (see
-    `ingress`), an S3 bucket for the ALB access logs, 5xx-rate and p99-latency alarms, and,
-    when a domain is set, a regional custom domain name mapped to the stage.
+    `api-gateway` (the default): an API Gateway HTTP API whose routes reach services through a
+    VPC link and an internal Application Load Balancer. Creates a `$default` stage
+    (auto-deployed, throttled, detailed metrics, JSON access logs to a log group encrypted with
+    the stack KMS key), one HTTP_PROXY integration over a VPC link to the ALB listener,
+    `ANY <path>` and `ANY <path>/{proxy+}` routes per spec route, an internal ALB in the
+    private subnets whose listener answers 404 unless a service adds a rule (see `ingress`), an
+    S3 bucket for the ALB access logs, 5xx-rate and p99-latency alarms on the API, and, when a
+    domain is set, a regional custom domain name mapped to the stage.
 
-    Security defaults: the execute-api endpoint is HTTPS only (and disabled when a custom domain
-    on TLS 1.2 serves the API); the ALB is internal, drops invalid header fields and only
-    accepts traffic from the VPC link's security group on the listener port (HTTPS with a
-    TLS 1.2/1.3 policy when a certificate is given, with API Gateway verifying the certificate
-    name); neither security group has a rule open to 0.0.0.0/0. The log bucket blocks all
-    public access, enforces bucket-owner object ownership, is encrypted with SSE-S3 (the only
-    encryption ALB log delivery supports), refuses non-TLS requests and only lets Elastic Load
-    Balancing write under this account's log prefix.
+    `load-balancer`: an internet-facing Application Load Balancer in the public subnets serves
+    `domain_name` over HTTPS on 443 itself, with the same 404 default and `ingress` contract,
+    the same log bucket, an AWS WAF web ACL (with `waf`) and 5xx-rate and p99-latency alarms on
+    the load balancer. No API Gateway resource, no VPC link, no stage log group.
+
+    Security defaults, `api-gateway`: the execute-api endpoint is HTTPS only (and disabled when
+    a custom domain on TLS 1.2 serves the API); the ALB is internal, drops invalid header fields
+    and only accepts traffic from the VPC link's security group on the listener port (HTTPS
+    with a TLS 1.2/1.3 policy when a certificate is given, with API Gateway verifying the
+    certificate name); neither security group has a rule open to 0.0.0.0/0.
+
+    Security defaults, `load-balancer`: the only listener is HTTPS on 443 with
+    `ELBSecurityPolicy-TLS13-1-2-2021-06` (no port 80, no redirect); the ALB's security group
+    admits TCP 443 from 0.0.0.0/0 and nothing else (the VPC is IPv4 only) and reaches only the
+    VPC CIDR; the ALB drops invalid header fields; with `waf`, a regional web ACL runs a
+    per-IP rate rule and the AWS managed Common and Known-bad-inputs rule groups, and the ALB
+    fails open (requests pass unfiltered while AWS WAF is unreachable: availability over
+    filtering).
+
+    Both: the log bucket blocks all public access, enforces bucket-owner object ownership, is
+    encrypted with SSE-S3 (the only encryption ALB log delivery supports), refuses non-TLS
+    requests and only lets Elastic Load Balancing write under this account's log prefix.
     """
 
+    endpoint: str
+    """`api-gateway` or `load-balancer` (the spec's `endpoint`)."""
     url: pulumi.Output[str]
-    api_id: pulumi.Output[str]
+    api_id: pulumi.Output[str] | None
+    """Id of the HTTP API (none with the load-balancer endpoint)."""
+    vpc_link_id: pulumi.Output[str] | None
+    """Id of the VPC link (none with the load-balancer endpoint)."""
     listener_arn: pulumi.Output[str]
     load_balancer_arn_suffix: pulumi.Output[str]
     load_balancer_security_group_id: pulumi.Output[str]
     listener_port: int
+    web_acl_arn: pulumi.Output[str] | None
+    """ARN of the WAF web ACL (load-balancer endpoint with `waf` only)."""
     domain_target_name: pulumi.Output[str] | None
-    """Target of the DNS alias record for `domain_name` (none without a custom domain)."""
+    """Target of the DNS alias record for `domain_name`: the API Gateway regional domain, or the
+    load balancer's DNS name (none without a custom domain)."""
     domain_hosted_zone_id: pulumi.Output[str] | None
     """Hosted zone of that alias target (none without a custom domain)."""
 
@@ -115,64 +146,99 @@ class ApiGateway(pulumi.ComponentResource):
         self._name = name
         self._spec = spec
         self._network = network
+        self.endpoint = spec.endpoint
+        public = spec.endpoint == "load-balancer"
         self.listener_port = HTTPS_PORT if spec.certificate_arn else HTTP_PORT
 
-        self.access_log_group = aws.cloudwatch.LogGroup(
-            f"{name}-access-logs",
-            retention_in_days=spec.access_log_retention_days,
-            kms_key_id=platform.kms_key_arn,
-            opts=self._child(),
-        )
-        self.vpc_link_security_group, self.alb_security_group = self._security_groups()
+        self.access_log_group: aws.cloudwatch.LogGroup | None = None
+        self.vpc_link_security_group: aws.ec2.SecurityGroup | None = None
+        self.vpc_link: aws.apigatewayv2.VpcLink | None = None
+        self.api: aws.apigatewayv2.Api | None = None
+        self.integration: aws.apigatewayv2.Integration | None = None
+        self.routes: list[aws.apigatewayv2.Route] = []
+        self.stage: aws.apigatewayv2.Stage | None = None
+        self.domain: aws.apigatewayv2.DomainName | None = None
+        self.web_acl: aws.wafv2.WebAcl | None = None
+        self.web_acl_association: aws.wafv2.WebAclAssociation | None = None
+
+        # The api-gateway endpoint's stage log group and VPC link group (none when public).
+        api_parts: tuple[aws.cloudwatch.LogGroup, aws.ec2.SecurityGroup] | None = None
+        if public:
+            self.alb_security_group = self._public_security_group()
+        else:
+            access_log_group = aws.cloudwatch.LogGroup(
+                f"{name}-access-logs",
+                retention_in_days=spec.access_log_retention_days,
+                kms_key_id=platform.kms_key_arn,
+                opts=self._child(),
+            )
+            vpc_link_security_group, self.alb_security_group = self._security_groups()
+            api_parts = (access_log_group, vpc_link_security_group)
+            self.access_log_group, self.vpc_link_security_group = api_parts
         self.log_bucket, log_bucket_ready = self._alb_log_bucket()
         self.load_balancer = self._load_balancer(log_bucket_ready)
         self.listener = self._listener()
-        self.vpc_link = aws.apigatewayv2.VpcLink(
-            f"{name}-vpc-link",
-            subnet_ids=list(network.private_subnet_ids),
-            security_group_ids=[self.vpc_link_security_group.id],
-            opts=self._child(),
-        )
-        self.api = aws.apigatewayv2.Api(
-            f"{name}-api",
-            protocol_type="HTTP",
-            description=f"Public entry of the {pulumi.get_stack()} stack",
-            disable_execute_api_endpoint=spec.domain_name is not None,
-            opts=self._child(),
-        )
-        self.integration = self._integration()
-        self.routes = self._routes()
-        self.stage = self._stage()
-        self.domain = self._custom_domain()
-        self.alarms = self._alarms(platform.alarm_topic_arn)
 
-        self.api_id = self.api.id
-        self.url = (
-            pulumi.Output.from_input(f"https://{spec.domain_name}")
-            if spec.domain_name
-            else self.api.api_endpoint
-        )
+        if api_parts is None:
+            if spec.waf:
+                self.web_acl, self.web_acl_association = self._web_acl()
+            self.alarms = self._load_balancer_alarms(platform.alarm_topic_arn)
+        else:
+            access_log_group, vpc_link_security_group = api_parts
+            self.vpc_link = aws.apigatewayv2.VpcLink(
+                f"{name}-vpc-link",
+                subnet_ids=list(network.private_subnet_ids),
+                security_group_ids=[vpc_link_security_group.id],
+                opts=self._child(),
+            )
+            self.api = aws.apigatewayv2.Api(
+                f"{name}-api",
+                protocol_type="HTTP",
+                description=f"Public entry of the {pulumi.get_stack()} stack",
+                disable_execute_api_endpoint=spec.domain_name is not None,
+                opts=self._child(),
+            )
+            self.integration = self._integration(self.api, self.vpc_link)
+            self.routes = self._routes(self.api, self.integration)
+            self.stage = self._stage(self.api, access_log_group, self.routes)
+            self.domain = self._custom_domain(self.api, self.stage)
+            self.alarms = self._api_alarms(self.api, platform.alarm_topic_arn)
+
+        self.api_id = self.api.id if self.api else None
+        self.vpc_link_id = self.vpc_link.id if self.vpc_link else None
+        self.web_acl_arn = self.web_acl.arn if self.web_acl else None
+        if self.api is not None and not spec.domain_name:
+            self.url = self.api.api_endpoint
+        else:  # a custom domain (the load-balancer endpoint always has one)
+            self.url = pulumi.Output.from_input(f"https://{spec.domain_name}")
         self.listener_arn = self.listener.arn
         self.load_balancer_arn_suffix = self.load_balancer.arn_suffix
         self.load_balancer_security_group_id = self.alb_security_group.id
         self.domain_target_name = None
         self.domain_hosted_zone_id = None
-        if self.domain is not None:
+        if public:
+            self.domain_target_name = self.load_balancer.dns_name
+            self.domain_hosted_zone_id = self.load_balancer.zone_id
+        elif self.domain is not None:
             config = self.domain.domain_name_configuration
             self.domain_target_name = config.apply(lambda c: c.target_domain_name or "")
             self.domain_hosted_zone_id = config.apply(lambda c: c.hosted_zone_id or "")
         self.register_outputs(
             {
+                "endpoint": self.endpoint,
                 "url": self.url,
                 "api_id": self.api_id,
-                "stage_name": self.stage.name,
+                "stage_name": self.stage.name if self.stage else None,
                 "listener_arn": self.listener_arn,
                 "listener_port": self.listener_port,
                 "load_balancer_arn_suffix": self.load_balancer_arn_suffix,
                 "load_balancer_security_group_id": self.load_balancer_security_group_id,
-                "vpc_link_id": self.vpc_link.id,
-                "access_log_group_name": self.access_log_group.name,
+                "vpc_link_id": self.vpc_link_id,
+                "access_log_group_name": (
+                    self.access_log_group.name if self.access_log_group else None
+                ),
                 "alb_log_bucket": self.log_bucket.bucket,
+                "web_acl_arn": self.web_acl_arn,
                 "domain_target_name": self.domain_target_name,
                 "domain_hosted_zone_id": self.domain_hosted_zone_id,
             }
@@ -251,6 +317,38 @@ class ApiGateway(pulumi.ComponentResource):
         )
         return vpc_link, alb
 
+    def _public_security_group(self) -> aws.ec2.SecurityGroup:
+        """The internet-facing ALB's group: HTTPS from anywhere in, the VPC out."""
+        name, cidr = self._name, self._network.vpc_cidr_block
+        alb = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            description="Internet-facing load balancer: HTTPS from anywhere",
+            vpc_id=self._network.vpc_id,
+            opts=self._child(),
+        )
+        # The VPC and its subnets are IPv4 only (components/aws/network.py): no ::/0 rule.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-ingress",
+            security_group_id=alb.id,
+            description="HTTPS from the Internet",
+            ip_protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            cidr_ipv4=ANYWHERE_V4,
+            opts=self._child(),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-egress",
+            security_group_id=alb.id,
+            description="To service targets inside the VPC",
+            ip_protocol="tcp",
+            from_port=0,
+            to_port=65535,
+            cidr_ipv4=cidr,
+            opts=self._child(),
+        )
+        return alb
+
     def _alb_log_bucket(self) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
         """The ALB access-log bucket, and the resources that must exist before the ALB logs."""
         name = self._name
@@ -308,14 +406,27 @@ class ApiGateway(pulumi.ComponentResource):
         return bucket, [policy, encryption]
 
     def _load_balancer(self, log_bucket_ready: list[pulumi.Resource]) -> aws.lb.LoadBalancer:
+        spec = self._spec
+        public = spec.endpoint == "load-balancer"
+        capacity = (
+            aws.lb.LoadBalancerMinimumLoadBalancerCapacityArgs(
+                capacity_units=spec.reserved_capacity_units
+            )
+            if spec.reserved_capacity_units is not None
+            else None
+        )
+        subnets = self._network.public_subnet_ids if public else self._network.private_subnet_ids
         return aws.lb.LoadBalancer(
             f"{self._name}-alb",
             load_balancer_type="application",
-            internal=True,
-            subnets=list(self._network.private_subnet_ids),
+            internal=not public,
+            subnets=list(subnets),
             security_groups=[self.alb_security_group.id],
             drop_invalid_header_fields=True,
-            enable_deletion_protection=self._spec.deletion_protection,
+            enable_deletion_protection=spec.deletion_protection,
+            # A WAF outage must not take the API down: requests then pass unfiltered.
+            enable_waf_fail_open=True if public and spec.waf else None,
+            minimum_load_balancer_capacity=capacity,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=self.log_bucket.bucket, prefix=ALB_LOG_PREFIX, enabled=True
             ),
@@ -344,7 +455,9 @@ class ApiGateway(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    def _integration(self) -> aws.apigatewayv2.Integration:
+    def _integration(
+        self, api: aws.apigatewayv2.Api, vpc_link: aws.apigatewayv2.VpcLink
+    ) -> aws.apigatewayv2.Integration:
         tls_config = (
             aws.apigatewayv2.IntegrationTlsConfigArgs(server_name_to_verify=self._spec.domain_name)
             if self._spec.certificate_arn
@@ -352,27 +465,29 @@ class ApiGateway(pulumi.ComponentResource):
         )
         return aws.apigatewayv2.Integration(
             f"{self._name}-integration",
-            api_id=self.api.id,
+            api_id=api.id,
             description="Every route, through the VPC link, to the internal load balancer",
             integration_type="HTTP_PROXY",
             integration_method="ANY",
             connection_type="VPC_LINK",
-            connection_id=self.vpc_link.id,
+            connection_id=vpc_link.id,
             integration_uri=self.listener.arn,
             payload_format_version="1.0",
             tls_config=tls_config,
             opts=self._child(),
         )
 
-    def _routes(self) -> list[aws.apigatewayv2.Route]:
-        target = pulumi.Output.concat("integrations/", self.integration.id)
+    def _routes(
+        self, api: aws.apigatewayv2.Api, integration: aws.apigatewayv2.Integration
+    ) -> list[aws.apigatewayv2.Route]:
+        target = pulumi.Output.concat("integrations/", integration.id)
         routes: list[aws.apigatewayv2.Route] = []
         for i, route in enumerate(self._spec.routes):
             for suffix, key in (("", route.path), ("-proxy", f"{route.path}/{{proxy+}}")):
                 routes.append(
                     aws.apigatewayv2.Route(
                         f"{self._name}-route-{i}{suffix}",
-                        api_id=self.api.id,
+                        api_id=api.id,
                         route_key=f"ANY {key}",
                         target=target,
                         opts=self._child(),
@@ -380,10 +495,15 @@ class ApiGateway(pulumi.ComponentResource):
                 )
         return routes
 
-    def _stage(self) -> aws.apigatewayv2.Stage:
+    def _stage(
+        self,
+        api: aws.apigatewayv2.Api,
+        access_log_group: aws.cloudwatch.LogGroup,
+        routes: list[aws.apigatewayv2.Route],
+    ) -> aws.apigatewayv2.Stage:
         return aws.apigatewayv2.Stage(
             f"{self._name}-stage",
-            api_id=self.api.id,
+            api_id=api.id,
             name=STAGE,
             auto_deploy=True,
             default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
@@ -392,13 +512,15 @@ class ApiGateway(pulumi.ComponentResource):
                 detailed_metrics_enabled=True,
             ),
             access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
-                destination_arn=self.access_log_group.arn,
+                destination_arn=access_log_group.arn,
                 format=ACCESS_LOG_FORMAT,
             ),
-            opts=self._child(*self.routes),
+            opts=self._child(*routes),
         )
 
-    def _custom_domain(self) -> aws.apigatewayv2.DomainName | None:
+    def _custom_domain(
+        self, api: aws.apigatewayv2.Api, stage: aws.apigatewayv2.Stage
+    ) -> aws.apigatewayv2.DomainName | None:
         spec = self._spec
         if spec.domain_name is None or spec.certificate_arn is None:
             return None
@@ -414,16 +536,18 @@ class ApiGateway(pulumi.ComponentResource):
         )
         aws.apigatewayv2.ApiMapping(
             f"{self._name}-api-mapping",
-            api_id=self.api.id,
+            api_id=api.id,
             domain_name=domain.domain_name,
-            stage=self.stage.name,
+            stage=stage.name,
             opts=self._child(),
         )
         return domain
 
-    def _alarms(self, topic_arn: pulumi.Input[str]) -> list[aws.cloudwatch.MetricAlarm]:
+    def _api_alarms(
+        self, api: aws.apigatewayv2.Api, topic_arn: pulumi.Input[str]
+    ) -> list[aws.cloudwatch.MetricAlarm]:
         spec = self._spec
-        dimensions = {"ApiId": self.api.id, "Stage": STAGE}
+        dimensions = {"ApiId": api.id, "Stage": STAGE}
         return [
             # HTTP APIs publish 5xx as 0 or 1 per request: its average is the error rate.
             metric_alarm(
@@ -454,6 +578,129 @@ class ApiGateway(pulumi.ComponentResource):
                 treat_missing_data="notBreaching",
             ),
         ]
+
+    def _web_acl(self) -> tuple[aws.wafv2.WebAcl, aws.wafv2.WebAclAssociation]:
+        """A regional web ACL on the internet-facing ALB: a per-IP rate rule first (every
+        request counts towards it), then the AWS managed rule groups; anything else passes."""
+        name, spec = self._name, self._spec
+        metric = _waf_metric_name(name)
+
+        def visibility(metric_name: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
+            return aws.wafv2.WebAclRuleVisibilityConfigArgs(
+                cloudwatch_metrics_enabled=True,
+                metric_name=metric_name,
+                sampled_requests_enabled=True,
+            )
+
+        rules = [
+            aws.wafv2.WebAclRuleArgs(
+                name="rate-limit-per-ip",
+                priority=0,
+                action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
+                statement=aws.wafv2.WebAclRuleStatementArgs(
+                    rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
+                        aggregate_key_type="IP",
+                        limit=spec.waf_rate_limit_per_ip,
+                        evaluation_window_sec=WAF_RATE_WINDOW_SECONDS,
+                    )
+                ),
+                visibility_config=visibility(f"{metric}-rate-limit-per-ip"),
+            )
+        ]
+        for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS, start=1):
+            rules.append(
+                aws.wafv2.WebAclRuleArgs(
+                    name=group,
+                    priority=priority,
+                    override_action=aws.wafv2.WebAclRuleOverrideActionArgs(
+                        none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()
+                    ),
+                    statement=aws.wafv2.WebAclRuleStatementArgs(
+                        managed_rule_group_statement=(
+                            aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
+                                name=group, vendor_name="AWS"
+                            )
+                        )
+                    ),
+                    visibility_config=visibility(f"{metric}-{group}"),
+                )
+            )
+        acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            description=f"Public load balancer of the {pulumi.get_stack()} stack",
+            scope="REGIONAL",
+            default_action=aws.wafv2.WebAclDefaultActionArgs(
+                allow=aws.wafv2.WebAclDefaultActionAllowArgs()
+            ),
+            rules=rules,
+            visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
+                cloudwatch_metrics_enabled=True,
+                metric_name=metric,
+                sampled_requests_enabled=True,
+            ),
+            opts=self._child(),
+        )
+        association = aws.wafv2.WebAclAssociation(
+            f"{name}-waf-association",
+            resource_arn=self.load_balancer.arn,
+            web_acl_arn=acl.arn,
+            opts=self._child(),
+        )
+        return acl, association
+
+    def _load_balancer_alarms(
+        self, topic_arn: pulumi.Input[str]
+    ) -> list[aws.cloudwatch.MetricAlarm]:
+        spec = self._spec
+        dimensions = {"LoadBalancer": self.load_balancer.arn_suffix}
+
+        def count(metric_name: str) -> MathMetric:
+            return MathMetric("AWS/ApplicationELB", metric_name, dimensions, stat="Sum")
+
+        return [
+            # 5xx counts are only published when non-zero: FILL makes a quiet minute 0.
+            # RequestCount leaves out requests refused before a target is chosen (a 503 when
+            # no target is registered): the load balancer's own 5xx join the denominator, so
+            # an outage of every target still reads as a high rate, not as no data.
+            metric_math_alarm(
+                self,
+                f"{self._name}-alarm-5xx-rate",
+                description=f"More than {spec.error_rate_alarm_percent}% of load balancer "
+                "requests fail with a 5xx (load balancer or targets)",
+                expression=LB_5XX_RATE,
+                label="5xx rate (%)",
+                metrics={
+                    "elb5xx": count("HTTPCode_ELB_5XX_Count"),
+                    "target5xx": count("HTTPCode_Target_5XX_Count"),
+                    "requests": count("RequestCount"),
+                },
+                threshold=spec.error_rate_alarm_percent,
+                comparison="GreaterThanThreshold",
+                alarm_topic_arn=topic_arn,
+                treat_missing_data="notBreaching",
+            ),
+            # TargetResponseTime is in seconds.
+            metric_alarm(
+                self,
+                f"{self._name}-alarm-latency-p99",
+                description=f"Load balancer p99 target response time above "
+                f"{spec.latency_p99_alarm_ms} ms",
+                namespace="AWS/ApplicationELB",
+                metric_name="TargetResponseTime",
+                dimensions=dimensions,
+                extended_statistic="p99",
+                threshold=spec.latency_p99_alarm_ms / 1000,
+                comparison="GreaterThanThreshold",
+                alarm_topic_arn=topic_arn,
+                treat_missing_data="notBreaching",
+            ),
+        ]
+
+
+def _waf_metric_name(name: str) -> str:
+    """CloudWatch metric name of the web ACL: per stack, since WAF metrics of every stack of
+    the account and region share the `AWS/WAFV2` namespace."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{pulumi.get_stack()}-{name}")
 
 
 def _log_bucket_policy(*, bucket_arn: str, account: str, region: str, partition: str) -> str:

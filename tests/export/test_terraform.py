@@ -15,7 +15,11 @@ from blueprints.cli.app import app
 from blueprints.export.terraform import terraform_plan, tf_name, tf_type
 from blueprints.preview import preview_stack
 from blueprints.project import Project
+from blueprints.runtime import run_function
 from blueprints.runtime.plan import SECRET_MARK, Plan, PlannedResource
+from components.aws.gateway import ApiGateway
+from components.specs.gateway import GatewaySpec
+from tests.components.aws.fakes import NETWORK, PLATFORM
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -91,6 +95,8 @@ def resource(type_: str, name: str, inputs: dict[str, Any], custom: bool = True)
         ("aws:sns/topic:Topic", "aws_sns_topic"),
         ("aws:apigatewayv2/stage:Stage", "aws_apigatewayv2_stage"),
         ("aws:s3/bucket:Bucket", "aws_s3_bucket"),
+        ("aws:wafv2/webAcl:WebAcl", "aws_wafv2_web_acl"),
+        ("aws:wafv2/webAclAssociation:WebAclAssociation", "aws_wafv2_web_acl_association"),
         ("aws:secretsmanager/secret:Secret", "aws_secretsmanager_secret"),
         (
             "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
@@ -178,7 +184,15 @@ def test_values_are_snake_case_with_blocks_as_lists(orders_prod: dict[str, Any])
 
 def test_maps_stay_maps(orders_prod: dict[str, Any]) -> None:
     alarms = of_type(orders_prod, "aws_cloudwatch_metric_alarm")
-    assert alarms and all(isinstance(a["values"]["dimensions"], dict) for a in alarms)
+    # A metric alarm's dimensions, or those of each metric of a metric-math alarm.
+    dimensions: list[Any] = []
+    for alarm in alarms:
+        values = alarm["values"]
+        if "metric_query" not in values:
+            dimensions.append(values["dimensions"])
+        for query in values.get("metric_query", []):
+            dimensions += [metric["dimensions"] for metric in query.get("metric", [])]
+    assert alarms and dimensions and all(isinstance(d, dict) for d in dimensions)
     subnet = of_type(orders_prod, "aws_subnet")[0]["values"]
     assert subnet["tags"]["tier"] in {"private", "public"}
 
@@ -234,6 +248,46 @@ def test_no_resource_references_itself(orders_prod: dict[str, Any]) -> None:
             target = ref if ref.count(".") == 1 else ref.rsplit(".", 1)[0]
             assert target in addresses
             assert target != conf["address"]
+
+
+def test_load_balancer_endpoint_exports_the_web_acl_and_its_association() -> None:
+    """The gateway's load-balancer endpoint as Terraform: the web ACL's rules as blocks, and
+    the association referencing the ALB and the ACL (what Checkov's CKV2_AWS_28 follows)."""
+
+    def declare() -> None:
+        ApiGateway(
+            "gw",
+            GatewaySpec(
+                endpoint="load-balancer",
+                domain_name="api.example.com",
+                certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/0000-1111",
+            ),
+            network=NETWORK,
+            platform=PLATFORM,
+        )
+
+    doc = terraform_plan(run_function(declare), region="us-east-1")
+    alb = planned(doc, "aws_lb.gw_alb")["values"]
+    assert (alb["internal"], alb["enable_waf_fail_open"]) == (False, True)
+    acl = planned(doc, "aws_wafv2_web_acl.gw_waf")["values"]
+    assert acl["scope"] == "REGIONAL"
+    assert acl["default_action"] == [{"allow": [{}]}]
+    rules = {r["name"]: r for r in acl["rule"]}
+    assert rules["rate-limit-per-ip"]["statement"][0]["rate_based_statement"] == [
+        {"aggregate_key_type": "IP", "evaluation_window_sec": 300, "limit": 20000}
+    ]
+    common = rules["AWSManagedRulesCommonRuleSet"]
+    assert common["override_action"] == [{"none": [{}]}]
+    assert common["statement"][0]["managed_rule_group_statement"] == [
+        {"name": "AWSManagedRulesCommonRuleSet", "vendor_name": "AWS"}
+    ]
+    association = configured(doc, "aws_wafv2_web_acl_association.gw_waf_association")
+    assert association["expressions"] == {
+        "resource_arn": {"references": ["aws_lb.gw_alb.arn", "aws_lb.gw_alb"]},
+        "web_acl_arn": {"references": ["aws_wafv2_web_acl.gw_waf.arn", "aws_wafv2_web_acl.gw_waf"]},
+    }
+    alarm = planned(doc, "aws_cloudwatch_metric_alarm.gw_alarm_5xx_rate")["values"]
+    assert [q["id"] for q in alarm["metric_query"]] == ["elb5xx", "target5xx", "requests", "e1"]
 
 
 # --- defaults and unit cases -------------------------------------------------------------------

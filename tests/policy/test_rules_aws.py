@@ -13,7 +13,7 @@ import pytest
 from blueprints.policy.engine import evaluate
 from blueprints.policy.model import Finding, Resource, Rule, StackView
 from blueprints.policy.plans import load_plan_file, view_of_plan
-from blueprints.policy.rules import aws
+from blueprints.policy.rules import ALL_RULES, aws
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 from tests.conftest import ROOT
@@ -86,6 +86,12 @@ ECS_TARGET: dict[str, Any] = {
     "serviceNamespace": "ecs",
 }
 THROTTLED = {"throttlingBurstLimit": 100, "throttlingRateLimit": 50}
+WAF_ASSOCIATION = aws.WAF_ASSOCIATION
+
+
+def alb_arn(name: str) -> str:
+    return f"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/{name}/50dc6c495c0c9188"
+
 
 # (rule id, case id, resources, environment, violates)
 CASES: list[tuple[str, str, tuple[Resource, ...], str, bool]] = [
@@ -962,6 +968,80 @@ CASES: list[tuple[str, str, tuple[Resource, ...], str, bool]] = [
         True,
     ),
     ("BP192", "set", (res(aws.API_STAGE_V2, defaultRouteSettings=THROTTLED),), "prod", False),
+    # BP193 WAF on internet-facing ALBs
+    ("BP193", "no-association", (res(LB, "alb", internal=False),), "prod", True),
+    ("BP193", "internal-unset", (res(LB, "alb"),), "dev", True),
+    (
+        "BP193",
+        "acl-on-another-alb",
+        (
+            res(LB, "alb", internal=False),
+            res(LB, "other", internal=False, parent=OTHER_PARENT),
+            res(WAF_ASSOCIATION, "waf", resourceArn=alb_arn("other-1a2b3c4")),
+        ),
+        "prod",
+        True,
+    ),
+    (
+        "BP193",
+        "acl-on-an-api-stage",
+        (
+            res(LB, "alb", internal=False),
+            res(
+                WAF_ASSOCIATION,
+                "waf",
+                resourceArn="arn:aws:apigateway:us-east-1::/restapis/a/stages/p",
+            ),
+        ),
+        "prod",
+        True,
+    ),
+    (
+        "BP193",
+        "by-arn",
+        (
+            res(LB, "alb", internal=False, parent=OTHER_PARENT),
+            res(WAF_ASSOCIATION, "waf", resourceArn=alb_arn("alb-1a2b3c4")),
+        ),
+        "prod",
+        False,
+    ),
+    (
+        "BP193",
+        "by-name-input",
+        (
+            res(LB, "alb", internal=False, name="public", parent=OTHER_PARENT),
+            res(WAF_ASSOCIATION, "waf", resourceArn=alb_arn("public")),
+        ),
+        "prod",
+        False,
+    ),
+    (
+        "BP193",
+        "by-parent-when-unknown",
+        (res(LB, "alb", internal=False), res(WAF_ASSOCIATION, "waf", resourceArn=UNKNOWN)),
+        "prod",
+        False,
+    ),
+    (
+        "BP193",
+        "truncated-auto-name-by-parent",
+        (
+            res(LB, "lottery-gateway-public-load-balancer", internal=False),
+            res(WAF_ASSOCIATION, "waf", resourceArn=alb_arn("lottery-gateway-public-l-1a2b3c4")),
+        ),
+        "prod",
+        False,
+    ),
+    ("BP193", "internal", (res(LB, "alb", internal=True),), "prod", False),
+    ("BP193", "internal-unknown", (res(LB, "alb", internal=UNKNOWN),), "prod", False),
+    (
+        "BP193",
+        "network-lb",
+        (res(LB, "nlb", internal=False, loadBalancerType="network"),),
+        "prod",
+        False,
+    ),
 ]
 
 
@@ -1055,16 +1135,76 @@ def test_builtin_stack_has_no_mandatory_finding(stack: str) -> None:
     assert mandatory == []
 
 
-def test_builtin_prod_stack_is_actually_checked() -> None:
+def test_builtin_stacks_are_actually_checked() -> None:
     """The rules see the resources they are about (a rename of a type token would make every
-    rule pass silently)."""
-    stack_view = builtin_view("orders-prod")
+    rule pass silently): each AWS resource rule's types are in some built-in stack (API stages
+    only where the gateway's endpoint is api-gateway, internet-facing ALBs only where it is
+    load-balancer)."""
+    views = [builtin_view(stack) for stack in AWS_STACKS]
     for rule in aws.RULES:
         if rule.resource_types and rule.id not in ("BP105",):
-            assert stack_view.of_type(*rule.resource_types), f"{rule.id} has nothing to check"
-    # Advisory only: the internal ALB listens on HTTP until a certificate is configured.
-    advisory = {f.rule.id for f in evaluate(stack_view, aws.RULES)}
-    assert advisory <= {"BP115"}
+            assert any(v.of_type(*rule.resource_types) for v in views), (
+                f"{rule.id} has nothing to check"
+            )
+
+
+@pytest.mark.parametrize("stack", [s for s in AWS_STACKS if s.endswith("-prod")])
+def test_builtin_prod_stacks_have_no_aws_finding_but_the_internal_http_hop(stack: str) -> None:
+    # Advisory only: an internal ALB (api-gateway endpoint) listens on HTTP until a
+    # certificate is configured.
+    findings_ = evaluate(builtin_view(stack), aws.RULES)
+    assert {f.rule.id for f in findings_} <= {"BP115"}, [f.to_json() for f in findings_]
+
+
+LOAD_BALANCER_PROD = """config:
+  aws:region: us-east-1
+  blueprints:blueprint: orders
+  blueprints:environment: prod
+  blueprints:tags:
+    owner: team-commerce
+    cost-center: cc-1100
+  blueprints:overrides:
+    gateway:
+      endpoint: load-balancer
+      domain_name: api.orders.example.com
+      certificate_arn: arn:aws:acm:us-east-1:111122223333:certificate/0000-1111
+"""
+
+
+def test_load_balancer_endpoint_passes_every_rule(project_copy: Path) -> None:
+    """A prod stack whose public entry is the internet-facing ALB: BP122 sees its 443 rule
+    open to 0.0.0.0/0 and admits it, BP114/BP115 see an HTTPS listener, BP193 its web ACL;
+    no rule of the whole set (AWS, Kubernetes, every target) finds anything."""
+    path = project_copy / "stacks" / "Pulumi.orders-lbprod.yaml"
+    path.write_text(LOAD_BALANCER_PROD, encoding="utf-8")
+    project = Project.load(project_copy / "Pulumi.yaml")
+    stack_view = view_of_plan(preview_stack(project, path).plan, "prod")
+
+    (alb,) = stack_view.of_type(*aws.LOAD_BALANCERS)
+    assert alb.get("internal") is False
+    open_rules = [
+        (r.name, r.get("fromPort"), r.get("toPort"))
+        for r in stack_view.of_type(aws.SG_INGRESS_RULE)
+        if r.get("cidrIpv4") == "0.0.0.0/0" or r.get("cidrIpv6") == "::/0"
+    ]
+    assert open_rules == [("orders-gateway-alb-ingress", 443, 443)]
+    (listener,) = stack_view.of_type(*aws.LISTENERS)
+    assert (listener.get("protocol"), listener.get("port")) == ("HTTPS", 443)
+    assert [a.name for a in stack_view.of_type(aws.WAF_ASSOCIATION)] == [
+        "orders-gateway-waf-association"
+    ]
+    assert stack_view.of_type(aws.API_STAGE_V2) == []
+
+    assert [f.to_json() for f in evaluate(stack_view, ALL_RULES)] == []
+    # Without the web ACL, BP193 (advisory) names the load balancer.
+    unprotected = StackView(
+        stack=stack_view.stack,
+        environment="prod",
+        resources=tuple(r for r in stack_view.resources if r.type != aws.WAF_ASSOCIATION),
+    )
+    (finding,) = evaluate(unprotected, ALL_RULES)
+    assert (finding.rule.id, finding.enforcement) == ("BP193", "advisory")
+    assert finding.resource is not None and finding.resource.name == "orders-gateway-alb"
 
 
 def test_pulumi_preview_json_gives_the_same_findings(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ their source and are skipped by the rules about those.
 
 Ids are grouped by concern: BP10x encryption at rest, BP11x encryption in transit, BP12x
 public reachability, BP13x backups, BP14x deletion protection and Multi-AZ, BP15x Kafka
-replication, BP16x services, BP17x logs, BP18x RDS observability, BP19x network and API.
+replication, BP16x services, BP17x logs, BP18x RDS observability, BP19x network and API
+(WAF included).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 API_STAGE_V2 = "aws:apigatewayv2/stage:Stage"
 API_STAGE_V1 = "aws:apigateway/stage:Stage"
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """How Pulumi shows a value not known before deployment (`pulumi preview --json`)."""
@@ -400,8 +402,9 @@ def _open_ingress(view: StackView) -> Iterator[tuple[Resource | None, str]]:
     balancer (`internal` false or unset). A rule belongs to that group when its
     `securityGroupId` is one of the load balancer's `securityGroups`; when either is unknown
     (a real preview), or for an inline block (a group's own id is not an input), when it
-    shares the load balancer's parent component. Our stacks have no such entry (API Gateway is
-    the public entry, the ALB is internal), so every open ingress in them is a violation.
+    shares the load balancer's parent component. In our stacks only the gateway's
+    load-balancer endpoint is such an entry (TCP 443 from 0.0.0.0/0 on its ALB's group); with
+    the api-gateway endpoint the ALB is internal and every open ingress is a violation.
     """
     public_lbs = [
         lb for lb in view.of_type(*LOAD_BALANCERS) if not _flag(lb.get("internal"), False)
@@ -770,6 +773,38 @@ def _throttling(r: Resource, _: StackView) -> Iterator[str]:
             yield f"{key} {_fmt(limit)} rejects every request"
 
 
+def _alb_waf(r: Resource, view: StackView) -> Iterator[str]:
+    """An internet-facing Application Load Balancer (`internal` false or unset,
+    `loadBalancerType` application or unset) has an AWS WAF (v2) web ACL association.
+
+    An `aws:wafv2/webAclAssociation` protects the load balancer when its `resourceArn` names it
+    (`...:loadbalancer/app/<name>/...`, `<name>` being its `name` input, logical name or
+    auto-name). When the ARN is unknown (a real preview), or names no load balancer of the
+    plan (an auto-name AWS truncated to 32 characters), an association under the same parent
+    component counts. Internal load balancers are skipped (the Internet does not reach them),
+    network and gateway load balancers too (they take no web ACL), and unknown values."""
+    if _flag(r.get("internal"), False) is not False:
+        return
+    if r.get("loadBalancerType", "application") != "application":
+        return
+    balancers = view.of_type(*LOAD_BALANCERS)
+    if not any(_waf_protects(a, r, balancers) for a in view.of_type(WAF_ASSOCIATION)):
+        yield "internet-facing load balancer has no WAF web ACL association"
+
+
+def _waf_protects(association: Resource, lb: Resource, balancers: list[Resource]) -> bool:
+    arn = association.get("resourceArn")
+    if isinstance(arn, str) and _known(arn):
+        match = re.search(r":loadbalancer/app/([^/]+)/", arn)
+        if match is None:
+            return False  # another kind of resource (an API stage, a user pool)
+        if _auto_named(match.group(1), lb, "name"):
+            return True
+        if any(_auto_named(match.group(1), other, "name") for other in balancers):
+            return False
+    return association.parent == lb.parent
+
+
 # --- the rule set ------------------------------------------------------------------------------
 def _rule(
     id: str,
@@ -987,7 +1022,7 @@ RULES: tuple[Rule, ...] = (
         "BP122",
         "aws-no-ingress-from-anywhere",
         "No security group admits 0.0.0.0/0 or ::/0, except TCP 80/443 on an internet-facing "
-        "load balancer (our stacks' public entry is API Gateway, so none is expected).",
+        "load balancer (in our stacks, only the gateway's load-balancer endpoint: 443).",
         "critical",
         "Admit the peer's security group (referenced_security_group_id) or the VPC CIDR instead "
         "of the whole Internet.",
@@ -1342,5 +1377,17 @@ RULES: tuple[Rule, ...] = (
         ("REL05-BP02",),
         types=(API_STAGE_V2,),
         check=_throttling,
+    ),
+    _rule(
+        "BP193",
+        "aws-alb-waf",
+        "Internet-facing Application Load Balancers have an AWS WAF web ACL (advisory).",
+        "medium",
+        "Associate a regional web ACL (aws.wafv2.WebAclAssociation; the gateway spec's waf with "
+        "endpoint load-balancer).",
+        ADVISORY,
+        ("CKV2_AWS_28",),
+        types=LOAD_BALANCERS,
+        check=_alb_waf,
     ),
 )
