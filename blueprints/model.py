@@ -59,6 +59,12 @@ class ServiceDef(Model):
     environment: dict[str, str] = Field(default_factory=dict)
     """Plain, non-secret environment variables."""
 
+    soft_dependencies: tuple[Literal["redis", "kafka"], ...] = ()
+    """Dependencies the service keeps answering without, degraded: `redis` when its reads fall
+    back to Postgres (cache-aside), `kafka` when it writes events to a transactional outbox in
+    Postgres that is relayed to Kafka later. The availability estimate leaves them off the
+    service's request path (`blueprints report`). Default: none (every dependency is hard)."""
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
@@ -73,6 +79,23 @@ class ServiceDef(Model):
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
         return check_plain_environment(value)
+
+    @model_validator(mode="after")
+    def _soft_dependencies(self) -> ServiceDef:
+        soft = self.soft_dependencies
+        if len(set(soft)) != len(soft):
+            raise ValueError("soft_dependencies lists a dependency twice")
+        if "redis" in soft and not (self.uses.redis and self.uses.postgres):
+            raise ValueError(
+                "soft_dependencies: redis needs uses.redis and uses.postgres (the reads Redis "
+                "misses fall back to Postgres)"
+            )
+        if "kafka" in soft and not (self.produces and self.uses.postgres == "read-write"):
+            raise ValueError(
+                "soft_dependencies: kafka needs produces and uses.postgres: read-write (the "
+                "outbox table the events wait in)"
+            )
+        return self
 
 
 class TopicDef(Model):

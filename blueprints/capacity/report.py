@@ -15,22 +15,23 @@ Pure functions of the resolved specs (exactly what the stack creates) and the co
   against the requests/s of routed services using Postgres times `db_reads_per_request`, times
   `1 - cache_hit_ratio` when the service also has Redis.
 - **Headroom** = capacity / required - 1.
-- **Availability**: the serial product of the SLAs on the request path (gateway, load balancer,
-  the routed services' tasks, the datastores they use, Kafka when they produce, KMS), each SLA
-  picked by its redundancy: Multi-AZ vs single-AZ classes, tasks over >= 2 AZs with >= 2 tasks.
+- **Availability**: per routed service, its request path (entry, tasks, the datastores it
+  uses, Kafka when it produces, KMS) with each tier's redundancy over the AZs, soft
+  dependencies left off; the weakest path, and the published SLAs' serial floor
+  (`blueprints.capacity.availability`).
 - **Cost**: price x 730 h for what the stack creates; services and the collector at their
   minimum task counts (`monthly_cost_at_max_usd`: at their maximum).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from blueprints.capacity.availability import availability
 from blueprints.capacity.coefficients import Coefficients, load_coefficients
 from blueprints.model import DLQ_SUFFIX, Blueprint, Requirement
 from blueprints.resolve import ResolvedStack, ServiceWiring
-from components.specs import KafkaSpec, PostgresSpec, RedisSpec
+from components.specs import GatewaySpec, KafkaSpec, PostgresSpec, RedisSpec
 
 MIN_HEADROOM = 0.30
 """Headroom every tier should keep at the peak (30 %)."""
@@ -228,50 +229,42 @@ def capacity_tiers(
     return tiers
 
 
-def availability_chain(resolved: ResolvedStack, coeff: Coefficients) -> list[dict[str, Any]]:
-    """The components a request depends on, in order, with the SLA their redundancy earns."""
-    bp = resolved.blueprint
-    names = routed(bp) or bp.service_names()
-    path = [s for s in resolved.services if s.name in names]
-    chain: list[dict[str, Any]] = []
+API_GATEWAY_TIER_MILLIONS = 300
+"""HTTP API requests per month billed at the first-tier price (millions)."""
+WAF_RULES = 3
+"""Rules of the load-balancer endpoint's web ACL: two managed rule groups and the rate rule."""
 
-    def add(component: str, sla_key: str, why: str) -> None:
-        chain.append({"component": component, "sla": coeff.sla(sla_key), "basis": why})
 
-    if resolved.gateway is not None:
-        add("api-gateway", "api_gateway", "regional HTTP API")
-        add("load-balancer", "alb", f"ALB over {resolved.network.az_count} AZs")
-    multi = resolved.network.az_count >= 2 and all(s.spec.min_count >= 2 for s in path)
-    add(
-        "services",
-        "fargate_multi_az" if multi else "fargate_single",
-        f"{', '.join(s.name for s in path)}: "
-        + (
-            f">= 2 tasks over {resolved.network.az_count} AZs"
-            if multi
-            else "a service may run a single task"
-        ),
+def api_gateway_monthly(millions: float, coeff: Coefficients) -> float:
+    first = min(millions, API_GATEWAY_TIER_MILLIONS)
+    rest = max(0.0, millions - API_GATEWAY_TIER_MILLIONS)
+    return first * coeff.price("api_gateway_http_per_million") + rest * coeff.price(
+        "api_gateway_http_per_million_beyond"
     )
-    if resolved.postgres is not None and any(s.definition.uses.postgres for s in path):
-        pg = resolved.postgres
-        add(
-            "postgres",
-            "rds_multi_az" if pg.multi_az else "rds_single_az",
-            "Multi-AZ primary" if pg.multi_az else "single-AZ primary",
+
+
+def entry_monthly(
+    gateway: GatewaySpec, requirement: Requirement | None, coeff: Coefficients
+) -> dict[str, float]:
+    """The load balancer (hours and processed-bytes LCUs at the average load) and either the
+    API Gateway requests or the WAF web ACL."""
+    hours = coeff.hours_per_month
+    work = coeff.values("workload")
+    rps = requirement.peak_rps if requirement and requirement.peak_rps else 0.0
+    average = rps * float(work["average_to_peak"])
+    millions = average * 3600 * hours / 1e6
+    gb_hour = average * float(work["bytes_per_request"]) * 3600 / 1e9
+    lcus = max(gb_hour, float(gateway.reserved_capacity_units or 0))
+    out = {"load_balancer": (coeff.price("alb_hour") + lcus * coeff.price("alb_lcu_hour")) * hours}
+    if gateway.endpoint == "api-gateway":
+        out["api_gateway_requests"] = api_gateway_monthly(millions, coeff)
+    elif gateway.waf:
+        out["waf"] = (
+            coeff.price("waf_web_acl_month")
+            + WAF_RULES * coeff.price("waf_rule_month")
+            + millions * coeff.price("waf_per_million")
         )
-    if resolved.redis is not None and any(s.definition.uses.redis for s in path):
-        redis = resolved.redis
-        multi_redis = redis.multi_az and redis.replicas_per_shard >= 1
-        add(
-            "redis",
-            "elasticache_multi_az" if multi_redis else "elasticache_single",
-            f"{redis.shards} shards x {redis.replicas_per_shard} replicas, "
-            + ("Multi-AZ failover" if multi_redis else "no Multi-AZ failover"),
-        )
-    if resolved.kafka is not None and any(s.definition.produces for s in path):
-        add("kafka", "msk", f"{resolved.kafka.broker_count} brokers over the AZs (writes)")
-    add("kms", "kms", "encryption keys of every datastore and secret")
-    return chain
+    return out
 
 
 def cost_breakdown(
@@ -296,11 +289,7 @@ def cost_breakdown(
     nats = 1 if resolved.network.nat_gateways == "single" else resolved.network.az_count
     out["nat_gateways"] = nats * coeff.price("nat_gateway_hour") * hours
     if resolved.gateway is not None:
-        out["load_balancer"] = coeff.price("alb_hour") * hours
-        rps = requirement.peak_rps if requirement and requirement.peak_rps else 0.0
-        average = rps * float(coeff.values("workload")["average_to_peak"])
-        millions = average * 3600 * hours / 1e6
-        out["api_gateway_requests"] = millions * coeff.price("api_gateway_http_per_million")
+        out.update(entry_monthly(resolved.gateway, requirement, coeff))
     if resolved.postgres is not None:
         out["postgres"] = postgres_monthly(resolved.postgres, coeff)
     if resolved.redis is not None:
@@ -316,8 +305,9 @@ COST_NOTES = (
     "the stack's region may differ by a few percent",
     "services and the collector at their minimum task counts; monthly_cost_at_max_usd at "
     "their maximum",
-    "API Gateway requests at average_to_peak x peak_rps; not included: data transfer, NAT "
-    "and ALB per-GB/LCU charges, CloudWatch logs and metrics, Secrets Manager, backups",
+    "API Gateway or WAF requests and load-balancer LCUs (processed bytes only) at "
+    "average_to_peak x peak_rps; not included: data transfer, NAT per-GB charges, CloudWatch "
+    "logs and metrics, Secrets Manager, backups",
 )
 
 
@@ -325,8 +315,6 @@ def stack_report(resolved: ResolvedStack, *, coefficients: Coefficients | None =
     """Capacity per tier, availability and monthly cost of a resolved stack (JSON-able)."""
     coeff = coefficients or load_coefficients()
     requirement = resolved.blueprint.requirement(resolved.environment)
-    chain = availability_chain(resolved, coeff)
-    estimate = math.prod(c["sla"] for c in chain)
     target = requirement.availability if requirement else None
     breakdown = cost_breakdown(resolved, requirement, coeff)
     at_max = cost_breakdown(resolved, requirement, coeff, at_max=True)
@@ -337,12 +325,7 @@ def stack_report(resolved: ResolvedStack, *, coefficients: Coefficients | None =
         "requirements": requirement.model_dump(mode="json") if requirement else {},
         "capacity": capacity_tiers(resolved, requirement, coeff),
         "min_headroom": MIN_HEADROOM,
-        "availability": {
-            "estimate": _round(estimate, 6),
-            "target": target,
-            "chain": chain,
-            "meets": target is None or estimate >= target,
-        },
+        "availability": availability(resolved, target, coeff),
         "monthly_cost_usd": _round(sum(breakdown.values()), 2),
         "monthly_cost_at_max_usd": _round(sum(at_max.values()), 2),
         "cost_breakdown": breakdown,
@@ -368,6 +351,7 @@ def shortfalls(report: dict) -> list[str]:
     avail = report["availability"]
     if not avail["meets"]:
         found.append(
-            f"availability: estimate {avail['estimate']:.4%} below target {avail['target']:.4%}"
+            f"availability: estimate {avail['estimate']:.4%} (path of "
+            f"{avail['weakest_path']}) below target {avail['target']:.4%}"
         )
     return found

@@ -70,6 +70,13 @@ class SearchSpace:
 
 BURSTABLE = (".t2.", ".t3.", ".t4g.")
 
+# Only to estimate the load-balancer endpoint: the proposal leaves domain_name and
+# certificate_arn out, so a pasted block fails validation until the team sets theirs.
+ESTIMATE_ONLY_DOMAIN = {
+    "domain_name": "api.example.com",
+    "certificate_arn": "arn:aws:acm:us-east-1:111122223333:certificate/estimate-only",
+}
+
 
 @dataclass
 class Proposal:
@@ -154,7 +161,8 @@ def propose(
         )
         + f", availability {availability:.4%}, headroom >= {MIN_HEADROOM:.0%} on every tier",
         "objective: lowest monthly cost at the maximum task counts (prices: "
-        "blueprints/data/coefficients.yaml, estimates)",
+        "blueprints/data/coefficients.yaml, estimates), on the api-gateway endpoint unless "
+        "only the load-balancer endpoint reaches the availability",
     ]
 
     services, service_notes, consumers = _services(base, requirement, space, coeff)
@@ -169,11 +177,20 @@ def propose(
             fixed["topics"] = topic_block
         reasoning.append(note)
 
-    best: tuple[float, float, Proposal] | None = None
+    # The endpoint is an architecture choice (it needs a domain): the load-balancer endpoint
+    # is proposed only when no api-gateway option meets the requirement.
+    best: tuple[bool, float, float, Proposal] | None = None
     fallback: tuple[float, float, Proposal] | None = None
-    for pg_multi, redis_multi, two_tasks in _switches(base):
+    for pg_multi, redis_multi, two_tasks, endpoint in _switches(base):
         overrides = {k: dict(v) for k, v in fixed.items()}
         notes: list[str] = []
+        if endpoint == "load-balancer":
+            overrides["gateway"] = {"endpoint": endpoint}
+            notes.append(
+                "gateway: the load-balancer endpoint (internet-facing ALB with WAF): set "
+                "domain_name and certificate_arn under gateway to your domain and its ACM "
+                "certificate (docs/adr/0007-load-balancer-endpoint.md)"
+            )
         if base.postgres is not None:
             block, note = _postgres(base, requirement, space, coeff, pg_multi)
             overrides["postgres"] = block
@@ -189,21 +206,22 @@ def propose(
                     entry = {**entry, "min_count": 2}
                     entry["max_count"] = max(entry.get("max_count", svc.spec.max_count), 2)
                     overrides["services"][svc.name] = entry
-        resolved = _resolve_with(blueprint, settings, stack, overrides)
+        resolved = _resolve_with(blueprint, settings, stack, _with_estimate_domain(overrides))
         report = stack_report(resolved, coefficients=coeff)
         proposal = Proposal(requirement, overrides, resolved, report, [*reasoning, *notes])
         key = (report["monthly_cost_at_max_usd"], report["monthly_cost_usd"])
         capacity_ok = all(t["meets"] for t in report["capacity"].values())
         meets = capacity_ok and report["availability"]["meets"]
-        if meets and (best is None or key < best[:2]):
-            best = (*key, proposal)
+        ranked = (endpoint == "load-balancer", *key)
+        if meets and (best is None or ranked < best[:3]):
+            best = (*ranked, proposal)
         estimate = report["availability"]["estimate"]
         rank = (-estimate, key[0])
         if fallback is None or rank < fallback[:2]:
             fallback = (*rank, proposal)
     assert fallback is not None
     if best is not None:
-        chosen = best[2]
+        chosen = best[3]
     else:
         chosen = fallback[2]
         chosen.meets = False
@@ -216,21 +234,39 @@ def propose(
         if not chosen.report["availability"]["meets"]:
             chosen.reasoning.append(
                 f"no block in the search space reaches {availability:.4%}: the best is "
-                f"{chosen.report['availability']['estimate']:.4%} (a serial chain of published "
-                "SLAs; more needs an architecture change, e.g. a second region, not a bigger "
-                "scale)"
+                f"{chosen.report['availability']['estimate']:.4%} on the path of "
+                f"{chosen.report['availability']['weakest_path']}; more needs an architecture "
+                "change, not a bigger scale: " + _architecture_hint(chosen.report["availability"])
             )
     avail = chosen.report["availability"]
     chosen.reasoning.append(
         "availability: "
-        + " x ".join(f"{c['component']} {c['sla']:.4%}" for c in avail["chain"])
-        + f" = {avail['estimate']:.4%} (target {availability:.4%})"
+        + " x ".join(f"{c['component']} {c['estimate']:.4%}" for c in avail["chain"])
+        + f" = {avail['estimate']:.4%} on the path of {avail['weakest_path']} (target "
+        + f"{availability:.4%}; published SLAs in series: {avail['published_slas']:.4%})"
     )
     chosen.reasoning.append(
         f"estimated monthly cost: {chosen.report['monthly_cost_usd']:,.0f} USD at the minimum "
         f"task counts, {chosen.report['monthly_cost_at_max_usd']:,.0f} USD at the maximum"
     )
     return chosen
+
+
+def _architecture_hint(avail: dict[str, Any]) -> str:
+    components = [c["component"] for c in avail["chain"]]
+    hints: list[str] = []
+    if "api-gateway" in components:
+        hints.append(
+            "`gateway: {endpoint: load-balancer}` with your domain_name and certificate_arn "
+            "(API Gateway's 99.95 % SLA caps every path through it)"
+        )
+    if "redis" in components or "kafka" in components:
+        hints.append(
+            "declare `soft_dependencies` for services that fall back to Postgres or write "
+            "events through an outbox"
+        )
+    hints.append("a second region")
+    return "; ".join(hints)
 
 
 def _resolve_with(
@@ -242,7 +278,14 @@ def _resolve_with(
     return resolve(blueprint, with_overrides, stack=stack, source=SOURCE)
 
 
-def _switches(base: ResolvedStack) -> list[tuple[bool, bool, bool]]:
+def _with_estimate_domain(overrides: dict[str, Any]) -> dict[str, Any]:
+    gateway = overrides.get("gateway")
+    if not gateway or gateway.get("endpoint") != "load-balancer":
+        return overrides
+    return {**overrides, "gateway": {**ESTIMATE_ONLY_DOMAIN, **gateway}}
+
+
+def _switches(base: ResolvedStack) -> list[tuple[bool, bool, bool, str]]:
     pg = [base.postgres.multi_az] if base.postgres else [False]
     if base.postgres and not base.postgres.multi_az:
         pg.append(True)
@@ -252,7 +295,8 @@ def _switches(base: ResolvedStack) -> list[tuple[bool, bool, bool]]:
     two = [False]
     if any(s.spec.min_count < 2 for s in base.services):
         two.append(True)
-    return list(itertools.product(pg, redis, two))
+    endpoints = ["api-gateway", "load-balancer"] if base.gateway is not None else ["none"]
+    return list(itertools.product(pg, redis, two, endpoints))
 
 
 def _services(

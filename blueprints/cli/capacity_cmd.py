@@ -81,10 +81,29 @@ def print_report(result: dict[str, Any], console: Console) -> None:
         )
     console.print(table)
     avail = result["availability"]
-    chain = " x ".join(f"{c['component']} {c['sla']:.3%}" for c in avail["chain"])
-    target = "none" if avail["target"] is None else f"{avail['target']:.3%}"
+    target = "none" if avail["target"] is None else f"{avail['target']:.4%}"
     verdict = "meets" if avail["meets"] else "[red]below target[/red]"
-    console.print(f"availability: {chain} = {avail['estimate']:.3%} (target {target}): {verdict}")
+    paths = Table(
+        title=f"Availability per request path (target {target}; weakest: "
+        f"{avail['weakest_path']} {avail['estimate']:.4%}, {verdict})"
+    )
+    for col in ("path", "estimate", "published SLAs", "hard dependencies", "soft (off the path)"):
+        paths.add_column(col, justify="right" if col in ("estimate", "published SLAs") else "left")
+    for service, path in avail["paths"].items():
+        paths.add_row(
+            service,
+            f"{path['estimate']:.4%}",
+            f"{path['published_slas']:.4%}",
+            " x ".join(path["chain"]),
+            ", ".join(path["soft_dependencies"]) or "—",
+        )
+    console.print(paths)
+    for block in avail["chain"]:
+        console.print(
+            f"  {block['component']}: {block['estimate']:.5%} (SLA {block['sla']:.3%}): "
+            f"{block['basis']}",
+            highlight=False,
+        )
     costs = Table(title="Estimated monthly cost (USD, on-demand, us-east-1 list prices)")
     costs.add_column("item")
     costs.add_column("USD/month", justify="right")

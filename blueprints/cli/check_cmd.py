@@ -70,13 +70,14 @@ def check(
         typer.Option("--out", "-o", help="Write the report to this file instead of stdout."),
     ] = None,
     capacity: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--capacity",
-            help="Also run BP400 (advisory): each stack on aws against its blueprint's "
-            "requirements (capacity headroom, availability), as `blueprints report` computes.",
+            "--capacity/--no-capacity",
+            help="Run BP400 (advisory): each stack on aws against its blueprint's requirements "
+            "(capacity headroom, availability), as `blueprints report` computes. Default: on "
+            "for stacks; a saved plan has no requirements.",
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Preview stacks offline (or read a saved plan) and check them against every policy rule.
 
@@ -89,6 +90,7 @@ def check(
         raise fail("--target applies to stacks; a saved plan was made on its own target")
     if plan is not None and capacity:
         raise fail("--capacity needs a stack: a saved plan has no requirements to check")
+    capacity = plan is None and capacity is not False
     if out is not None:
         check_writable(out)
     rules = rule_set.ALL_RULES

@@ -52,6 +52,14 @@ def estimates_section(blueprint: str, stacks: list[StackCounts]) -> str:
 
     availability_rows = [
         ["estimate", *(percent(r["availability"]["estimate"]) for r in reports)],
+        [
+            "published SLAs in series",
+            *(percent(r["availability"].get("published_slas")) for r in reports),
+        ],
+        [
+            "weakest request path",
+            *(f"`{r['availability'].get('weakest_path', '—')}`" for r in reports),
+        ],
         ["target", *(percent(r["availability"]["target"]) for r in reports)],
         [
             "meets the target",
@@ -96,8 +104,10 @@ def estimates_section(blueprint: str, stacks: list[StackCounts]) -> str:
             "(capacity / required - 1); **short** marks a tier below the minimum headroom.\n",
             table(["Tier", *headings], capacity_rows) if capacity_rows else "No tier.\n",
             "### Availability\n",
-            "Composite estimate: the product of the published SLAs on the request path, each "
-            "picked by its redundancy.\n",
+            "Estimate of the weakest request path: hard dependencies in series, each tier "
+            "redundant over the Availability Zones the stack spreads it on (units: published "
+            "single-instance SLAs; independent zones, instant failover), soft dependencies off "
+            "the path; the published SLAs in series for contrast (docs/capacity.md).\n",
             table(["", *headings], availability_rows, align=align),
             "### Monthly cost (USD)\n",
             table(["Item", *headings], cost_rows, align=align),

@@ -4,7 +4,8 @@ Graphviz): the same nodes and edges in both.
 Edges: clients -> API gateway -> routed services (labelled with the path prefix); services ->
 Postgres (read-write or read-only) and Redis; producers -> topics -> consumers; consumers ->
 the dead-letter topics of what they consume (dashed); every service -> the OTel collector
-(dashed, OTLP).
+(dashed, OTLP). A service's soft dependencies (Redis with a Postgres fallback, topics written
+through an outbox) are dashed and labelled "soft".
 """
 
 from __future__ import annotations
@@ -90,10 +91,14 @@ def architecture(blueprint: Blueprint) -> Graph:
         sid = service_ids[svc.name]
         if svc.uses.postgres:
             edges.append(Edge(sid, "postgres", svc.uses.postgres))
+        soft = set(svc.soft_dependencies)
         if svc.uses.redis:
-            edges.append(Edge(sid, "redis"))
+            edges.append(
+                Edge(sid, "redis", "soft", dashed=True) if "redis" in soft else Edge(sid, "redis")
+            )
         for topic in svc.produces:
-            edges.append(Edge(sid, topic_ids[topic]))
+            outbox = "kafka" in soft
+            edges.append(Edge(sid, topic_ids[topic], "outbox" if outbox else "", dashed=outbox))
         for topic in svc.consumes:
             edges.append(Edge(topic_ids[topic], sid))
             dlq = topic + DLQ_SUFFIX

@@ -30,6 +30,7 @@ SLAS = {
         "elasticache_single": 0.999,
         "msk": 0.999,
         "kms": 0.99999,
+        "zonal_unit": 0.99,
     }.items()
 }
 
@@ -47,6 +48,7 @@ RAW: dict[str, Any] = {
             "db_reads_per_request": 1,
             "cache_hit_ratio": 0.75,
             "average_to_peak": 0.5,
+            "bytes_per_request": 1000,
         }
     ),
     "slas": group(SLAS),
@@ -58,6 +60,11 @@ RAW: dict[str, Any] = {
             "nat_gateway_hour": 0.05,
             "alb_hour": 0.02,
             "api_gateway_http_per_million": 1.0,
+            "api_gateway_http_per_million_beyond": 0.5,
+            "alb_lcu_hour": 0.01,
+            "waf_web_acl_month": 5.0,
+            "waf_rule_month": 1.0,
+            "waf_per_million": 0.5,
             "kms_key_month": 1.0,
             "rds_storage_gb_month": 0.1,
             "msk_storage_gb_month": 0.1,

@@ -89,6 +89,7 @@ def _brute_force(rps: float, events: float, target: float) -> float:
         if ok(cap, mb):
             spec = base.model_copy(update={"instance_type": itype, "broker_count": brokers})
             kafka = min(kafka, kafka_monthly(spec, coeff))
+    zonal, task, node = SLA["zonal_unit"], SLA["fargate_single"], SLA["elasticache_single"]
     results = []
     for (two, svc_cost), pg_multi, redis_multi in itertools.product(
         services, (False, True), (False, True)
@@ -109,37 +110,46 @@ def _brute_force(rps: float, events: float, target: float) -> float:
                     }
                 )
                 pg_best = min(pg_best, postgres_monthly(spec, coeff))
-        redis_best = math.inf
-        for node, shards, replicas in itertools.product(
+        # api's path on the api-gateway endpoint over 2 AZs: API Gateway, ALB nodes in 2 AZs,
+        # tasks in 2 AZs (or one task), Postgres (Multi-AZ pair or one instance), every Redis
+        # shard, Kafka writes (dev: 1 in-sync replica of 2, one per AZ), KMS.
+        fixed_chain = (
+            SLA["api_gateway"] * (1 - (1 - zonal) ** 2)
+            * ((1 - (1 - task) ** 2) if two else task)
+            * ((1 - (1 - SLA["rds_single_az"]) ** 2) if pg_multi else SLA["rds_single_az"])
+            * (1 - (1 - zonal) ** 2) * SLA["kms"]
+        )  # fmt: skip
+        for node_type, shards, replicas in itertools.product(
             SPACE.redis_types or (), range(1, 5), (0, 1)
         ):
             if redis_multi and replicas < 1:
                 continue
-            if ok(shards * coeff.lookup("redis_ops_per_shard", node), rps * 2):
-                spec = base_stack.redis.model_copy(
-                    update={
-                        "node_type": node,
-                        "shards": shards,
-                        "replicas_per_shard": replicas,
-                        "multi_az": redis_multi,
-                    }
-                )
-                redis_best = min(redis_best, redis_monthly(spec, coeff))
-        chain = (
-            SLA["api_gateway"] * SLA["alb"]
-            * (SLA["fargate_multi_az"] if two else SLA["fargate_single"])
-            * (SLA["rds_multi_az"] if pg_multi else SLA["rds_single_az"])
-            * (SLA["elasticache_multi_az"] if redis_multi else SLA["elasticache_single"])
-            * SLA["msk"] * SLA["kms"]
-        )  # fmt: skip
-        if chain >= target:
-            results.append(svc_cost + kafka + pg_best + redis_best)
+            if not ok(shards * coeff.lookup("redis_ops_per_shard", node_type), rps * 2):
+                continue
+            per_shard = 1 - (1 - node) ** (1 + replicas) if redis_multi else node
+            if fixed_chain * per_shard**shards < target:
+                continue
+            spec = base_stack.redis.model_copy(
+                update={
+                    "node_type": node_type,
+                    "shards": shards,
+                    "replicas_per_shard": replicas,
+                    "multi_az": redis_multi,
+                }
+            )
+            results.append(svc_cost + kafka + pg_best + redis_monthly(spec, coeff))
     return min(results)
 
 
 @pytest.mark.parametrize(
     ("rps", "events", "target"),
-    [(300, 5000, 0.98), (400, 7000, 0.99), (120, 1500, 0.985), (250, 2000, 0.9915)],
+    [
+        (300, 5000, 0.98),
+        (400, 7000, 0.99),
+        (120, 1500, 0.985),
+        (250, 2000, 0.9915),
+        (250, 2000, 0.995),
+    ],
 )
 def test_the_proposal_meets_and_nothing_in_the_space_is_cheaper(
     rps: float, events: float, target: float
@@ -206,10 +216,23 @@ def test_size_command_prints_reasoning_and_a_pasteable_block(in_repo: object) ->
 
 def test_size_command_exits_1_when_availability_is_out_of_reach(in_repo: object) -> None:
     result = CliRunner().invoke(
-        app, ["size", "lottery", "--env", "prod", "--rps", "100000", "--availability", "0.9999"]
+        app, ["size", "lottery", "--env", "prod", "--rps", "100000", "--availability", "0.99999"]
     )
     assert result.exit_code == 1
-    assert "WARNING" in result.output
+    assert "WARNING" in result.output and "a second region" in result.output
+
+
+def test_size_proposes_the_load_balancer_endpoint_only_when_api_gateway_cannot_meet(
+    in_repo: object,
+) -> None:
+    from blueprints.catalog import Catalog
+
+    lottery = Catalog().load("lottery")
+    reachable = propose(lottery, "prod", 1000, 0.999)
+    assert reachable.meets and "gateway" not in reachable.overrides
+    beyond = propose(lottery, "prod", 1000, 0.9999)
+    assert beyond.meets and beyond.overrides["gateway"] == {"endpoint": "load-balancer"}
+    assert any("set domain_name and certificate_arn" in line for line in beyond.reasoning)
 
 
 def test_report_command_json_has_the_contract(in_repo: object) -> None:
@@ -224,4 +247,5 @@ def test_report_command_json_has_the_contract(in_repo: object) -> None:
 def test_report_command_table(in_repo: object) -> None:
     result = CliRunner().invoke(app, ["report", "--stack", "analytics-prod"])
     assert result.exit_code == 0, result.output
-    assert "service:aggregator" in result.output and "short:" in result.output
+    assert "service:aggregator" in result.output and "short:" not in result.output
+    assert "Availability per request path" in result.output

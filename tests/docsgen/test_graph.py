@@ -50,6 +50,17 @@ def test_edges_of_a_small_blueprint() -> None:
     assert labels[("svc_worker", "postgres")] == "read-only"
 
 
+def test_soft_dependencies_are_dashed() -> None:
+    data = SMALL.model_dump()
+    data["services"][0]["soft_dependencies"] = ["redis", "kafka"]
+    graph = architecture(Blueprint.model_validate(data))
+    edges = {(e.source, e.target): e for e in graph.edges}
+    assert (edges[("svc_api", "redis")].label, edges[("svc_api", "redis")].dashed) == ("soft", True)
+    outbox = edges[("svc_api", "topic_orders")]
+    assert (outbox.label, outbox.dashed) == ("outbox", True)
+    assert 'svc_api -.->|"soft"| redis' in to_mermaid(graph)
+
+
 def test_mermaid_text() -> None:
     text = to_mermaid(architecture(SMALL))
     assert text.startswith("flowchart LR\n")

@@ -22,8 +22,8 @@ RULE = Rule(
     name="capacity-meets-requirements",
     description=(
         "The stack holds its blueprint's requirements for its environment: every capacity tier "
-        "keeps at least 30% headroom at the peak and the availability estimate (serial chain "
-        "of published SLAs) reaches the target. Estimates from blueprints/data/coefficients.yaml."
+        "keeps at least 30% headroom at the peak and the availability estimate of its weakest "
+        "request path (published SLAs and the redundancy the stack creates) reaches the target. Estimates from blueprints/data/coefficients.yaml."
     ),
     severity="medium",
     remediation=(
