@@ -175,13 +175,27 @@ def _msk_configuration(m: OfflineMocks, name: str, i: State) -> State:
     }
 
 
+# Canonical hosted zones of Application Load Balancers, per region (AWS "Elastic Load
+# Balancing endpoints and quotas"); the alias target of a domain pointing at an ALB.
+ALB_HOSTED_ZONES = {
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-east-2": "Z3AADJGX6KTTL2",
+    "us-west-1": "Z368ELLRRE2KJ0",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "eu-west-2": "ZHURV8PSTC4K8",
+    "eu-central-1": "Z215JYRZR1TBD5",
+}
+
+
 def _load_balancer(m: OfflineMocks, name: str, i: State) -> State:
     suffix = f"app/{name}/{_hex('alb', name, length=16)}"
+    scheme = "internal-" if i.get("internal", True) else ""
     return {
         "arn": m.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
         "arnSuffix": suffix,
-        "dnsName": f"internal-{name}-{_hex('albdns', name, length=10)}.{m.region}.elb.amazonaws.com",
-        "zoneId": "Z35SXDOTRQ7X7K",
+        "dnsName": f"{scheme}{name}-{_hex('albdns', name, length=10)}.{m.region}.elb.amazonaws.com",
+        "zoneId": ALB_HOSTED_ZONES.get(m.region, ALB_HOSTED_ZONES["us-east-1"]),
     }
 
 
