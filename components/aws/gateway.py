@@ -3,6 +3,7 @@ internet-facing ALB behind AWS WAF."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -25,6 +26,12 @@ ANYWHERE_V4 = "0.0.0.0/0"
 WAF_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 """AWS managed rule groups of the load-balancer endpoint's web ACL, after its rate rule."""
 WAF_RATE_WINDOW_SECONDS = 300
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+"""AWS WAF only logs to a log group whose name starts with this."""
+MAX_LOG_GROUP_NAME = 512
+WAF_REDACTED_HEADERS = ("authorization", "cookie")
+"""Request headers left out of the WAF logs (credentials and sessions); lower case, as WAF
+wants them."""
 LB_5XX_RATE = "100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / (FILL(requests, 0) + FILL(elb5xx, 0))"
 """5xx share of the internet-facing ALB's requests, in percent."""
 
@@ -93,7 +100,10 @@ class ApiGateway(pulumi.ComponentResource):
     `load-balancer`: an internet-facing Application Load Balancer in the public subnets serves
     `domain_name` over HTTPS on 443 itself, with the same 404 default and `ingress` contract,
     the same log bucket, an AWS WAF web ACL (with `waf`) and 5xx-rate and p99-latency alarms on
-    the load balancer. No API Gateway resource, no VPC link, no stage log group.
+    the load balancer. No API Gateway resource, no VPC link, no stage log group. Opt-in, on
+    the web ACL: WAF logging to a log group `aws-waf-logs-<stack>-<name>` encrypted with the
+    stack KMS key (`waf_logging`), and managed rules switched from block to count
+    (`waf_count_rules`).
 
     Security defaults, `api-gateway`: the execute-api endpoint is HTTPS only (and disabled when
     a custom domain on TLS 1.2 serves the API); the ALB is internal, drops invalid header fields
@@ -107,7 +117,7 @@ class ApiGateway(pulumi.ComponentResource):
     VPC CIDR; the ALB drops invalid header fields; with `waf`, a regional web ACL runs a
     per-IP rate rule and the AWS managed Common and Known-bad-inputs rule groups, and the ALB
     fails open (requests pass unfiltered while AWS WAF is unreachable: availability over
-    filtering).
+    filtering). WAF logs, when on, leave out the `authorization` and `cookie` headers.
 
     Both: the log bucket blocks all public access, enforces bucket-owner object ownership, is
     encrypted with SSE-S3 (the only encryption ALB log delivery supports), refuses non-TLS
@@ -127,6 +137,8 @@ class ApiGateway(pulumi.ComponentResource):
     listener_port: int
     web_acl_arn: pulumi.Output[str] | None
     """ARN of the WAF web ACL (load-balancer endpoint with `waf` only)."""
+    waf_log_group_name: pulumi.Output[str] | None
+    """Name of the WAF log group (load-balancer endpoint with `waf` and `waf_logging` only)."""
     domain_target_name: pulumi.Output[str] | None
     """Target of the DNS alias record for `domain_name`: the API Gateway regional domain, or the
     load balancer's DNS name (none without a custom domain)."""
@@ -160,6 +172,8 @@ class ApiGateway(pulumi.ComponentResource):
         self.domain: aws.apigatewayv2.DomainName | None = None
         self.web_acl: aws.wafv2.WebAcl | None = None
         self.web_acl_association: aws.wafv2.WebAclAssociation | None = None
+        self.waf_log_group: aws.cloudwatch.LogGroup | None = None
+        self.waf_logging_configuration: aws.wafv2.WebAclLoggingConfiguration | None = None
 
         # The api-gateway endpoint's stage log group and VPC link group (none when public).
         api_parts: tuple[aws.cloudwatch.LogGroup, aws.ec2.SecurityGroup] | None = None
@@ -182,6 +196,10 @@ class ApiGateway(pulumi.ComponentResource):
         if api_parts is None:
             if spec.waf:
                 self.web_acl, self.web_acl_association = self._web_acl()
+                if spec.waf_logging:
+                    self.waf_log_group, self.waf_logging_configuration = self._waf_logging(
+                        self.web_acl, platform.kms_key_arn
+                    )
             self.alarms = self._load_balancer_alarms(platform.alarm_topic_arn)
         else:
             access_log_group, vpc_link_security_group = api_parts
@@ -207,6 +225,7 @@ class ApiGateway(pulumi.ComponentResource):
         self.api_id = self.api.id if self.api else None
         self.vpc_link_id = self.vpc_link.id if self.vpc_link else None
         self.web_acl_arn = self.web_acl.arn if self.web_acl else None
+        self.waf_log_group_name = self.waf_log_group.name if self.waf_log_group else None
         if self.api is not None and not spec.domain_name:
             self.url = self.api.api_endpoint
         else:  # a custom domain (the load-balancer endpoint always has one)
@@ -239,6 +258,7 @@ class ApiGateway(pulumi.ComponentResource):
                 ),
                 "alb_log_bucket": self.log_bucket.bucket,
                 "web_acl_arn": self.web_acl_arn,
+                "waf_log_group_name": self.waf_log_group_name,
                 "domain_target_name": self.domain_target_name,
                 "domain_hosted_zone_id": self.domain_hosted_zone_id,
             }
@@ -607,6 +627,19 @@ class ApiGateway(pulumi.ComponentResource):
                 visibility_config=visibility(f"{metric}-rate-limit-per-ip"),
             )
         ]
+        # Managed rules the spec switches from block to count; AWS WAF ignores a name that a
+        # managed group does not have, so the same list goes on every group.
+        count_overrides = [
+            aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs(
+                name=rule,
+                action_to_use=(
+                    aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseArgs(
+                        count=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseCountArgs()
+                    )
+                ),
+            )
+            for rule in spec.waf_count_rules
+        ]
         for priority, group in enumerate(WAF_MANAGED_RULE_GROUPS, start=1):
             rules.append(
                 aws.wafv2.WebAclRuleArgs(
@@ -618,7 +651,9 @@ class ApiGateway(pulumi.ComponentResource):
                     statement=aws.wafv2.WebAclRuleStatementArgs(
                         managed_rule_group_statement=(
                             aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                                name=group, vendor_name="AWS"
+                                name=group,
+                                vendor_name="AWS",
+                                rule_action_overrides=count_overrides or None,
                             )
                         )
                     ),
@@ -647,6 +682,31 @@ class ApiGateway(pulumi.ComponentResource):
             opts=self._child(),
         )
         return acl, association
+
+    def _waf_logging(
+        self, acl: aws.wafv2.WebAcl, kms_key_arn: pulumi.Input[str]
+    ) -> tuple[aws.cloudwatch.LogGroup, aws.wafv2.WebAclLoggingConfiguration]:
+        """Every request the web ACL inspects, logged to an encrypted log group whose name
+        starts with `aws-waf-logs-` (AWS WAF refuses any other), credentials redacted."""
+        name = self._name
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-waf-logs",
+            name=waf_log_group_name(name),
+            retention_in_days=self._spec.access_log_retention_days,
+            kms_key_id=kms_key_arn,
+            opts=self._child(),
+        )
+        logging = aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-waf-logging",
+            resource_arn=acl.arn,
+            # LogGroup.arn has no `:*` suffix (the provider strips it), as WAF requires.
+            log_destination_configs=[log_group.arn],
+            redacted_fields=[
+                {"single_header": {"name": header}} for header in WAF_REDACTED_HEADERS
+            ],
+            opts=self._child(),
+        )
+        return log_group, logging
 
     def _load_balancer_alarms(
         self, topic_arn: pulumi.Input[str]
@@ -701,6 +761,20 @@ def _waf_metric_name(name: str) -> str:
     """CloudWatch metric name of the web ACL: per stack, since WAF metrics of every stack of
     the account and region share the `AWS/WAFV2` namespace."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", f"{pulumi.get_stack()}-{name}")
+
+
+def waf_log_group_name(name: str) -> str:
+    """`aws-waf-logs-<stack>-<name>`, in the characters a log group name accepts (letters,
+    digits, '_', '-', '.'), at most 512 characters.
+
+    A name that is too long keeps its start and gets a short hash of the whole, so two long
+    names never collapse into one.
+    """
+    full = WAF_LOG_GROUP_PREFIX + re.sub(r"[^A-Za-z0-9_.-]", "-", f"{pulumi.get_stack()}-{name}")
+    if len(full) <= MAX_LOG_GROUP_NAME:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[: MAX_LOG_GROUP_NAME - len(digest) - 1]}-{digest}"
 
 
 def _log_bucket_policy(*, bucket_arn: str, account: str, region: str, partition: str) -> str:

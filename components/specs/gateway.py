@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.specs.base import Spec
 
 Endpoint = Literal["api-gateway", "load-balancer"]
+WAF_RULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+"""A rule name inside a WAF rule group, as `RuleActionOverride.Name` accepts it."""
 
 
 class RouteSpec(Spec):
@@ -67,6 +70,27 @@ class GatewaySpec(Spec):
     before the web ACL blocks it (until its rate falls back under the limit). Default: 20000
     (about 67 requests/s)."""
 
+    waf_logging: bool = False
+    """Load-balancer endpoint with `waf` only: log every request the web ACL inspects to a
+    CloudWatch Logs log group `aws-waf-logs-<stack>-<component name>`, encrypted with the stack
+    KMS key and kept `access_log_retention_days`, with the `authorization` and `cookie` headers
+    redacted. Cost: one record per request (about 1 KB), billed per GB ingested at CloudWatch
+    Logs' vended-log price (in us-east-1, $0.50/GB for the first 10 TB a month, falling to
+    $0.05/GB above 50 TB) plus storage. At 25,000 requests/s that is some 65 TB a month, about
+    $13,000 of ingestion ($31,000 at a flat $0.50/GB), which is why it is off by default.
+    AWS WAF has no log sampling, and the logging filter it offers (keep only blocked or counted
+    requests) is not available in this spec. Without logging, the web ACL's CloudWatch metrics
+    and sampled requests are the only record of what it blocked. Default: false."""
+
+    waf_count_rules: tuple[str, ...] = Field(default=(), max_length=100)
+    """Load-balancer endpoint with `waf` only: names of rules inside the AWS managed rule
+    groups to switch from block to count (matches are counted and labelled, not blocked), e.g.
+    `SizeRestrictions_BODY`, the rule of AWSManagedRulesCommonRuleSet that blocks request
+    bodies above 8 KB. Each name becomes a rule action override on every managed rule group;
+    AWS WAF ignores a name a group does not have, so a misspelt name changes nothing. Names are
+    1 to 128 letters, digits, `_` or `-`, without duplicates. Default: none (every managed rule
+    blocks)."""
+
     reserved_capacity_units: int | None = Field(default=None, ge=100)
     """Load balancer capacity units (LCU) reserved on the load balancer (internal or
     internet-facing) for a known peak, billed per reserved LCU-hour. Default: none (the load
@@ -84,8 +108,37 @@ class GatewaySpec(Spec):
     routes: tuple[RouteSpec, ...] = ()
     """Routes to services, matched by path prefix. Default: none."""
 
+    @field_validator("waf_count_rules")
+    @classmethod
+    def _rule_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [name for name in dict.fromkeys(names) if not WAF_RULE_NAME.fullmatch(name)]
+        if bad:
+            raise ValueError(
+                f"not a WAF rule name: {', '.join(map(repr, bad))} (1 to 128 letters, digits, "
+                "'_' or '-')"
+            )
+        dupes = sorted({name for name in names if names.count(name) > 1})
+        if dupes:
+            raise ValueError(f"duplicate rule names: {', '.join(dupes)}")
+        return names
+
     @model_validator(mode="after")
     def _consistency(self) -> GatewaySpec:
+        waf_options = [name for name in ("waf_logging", "waf_count_rules") if getattr(self, name)]
+        if waf_options:
+            fields = " and ".join(waf_options)
+            verb = "configure" if len(waf_options) > 1 else "configures"
+            if self.endpoint != "load-balancer":
+                raise ValueError(
+                    f"{fields} {verb} the web ACL of endpoint load-balancer; endpoint "
+                    f"{self.endpoint} has none (set endpoint: load-balancer, or leave "
+                    f"{fields} unset)"
+                )
+            if not self.waf:
+                raise ValueError(
+                    f"{fields} {verb} the web ACL, and waf is false: set waf: true, or leave "
+                    f"{fields} unset"
+                )
         if self.endpoint == "load-balancer":
             missing = [
                 name for name in ("domain_name", "certificate_arn") if getattr(self, name) is None

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from blueprints.runtime import Plan, run_function
-from components.aws.gateway import ApiGateway
+from components.aws.gateway import ApiGateway, waf_log_group_name
 from components.specs.gateway import GatewaySpec, RouteSpec
 from tests.components.aws.fakes import NETWORK, PLATFORM
 
@@ -28,6 +28,9 @@ PUBLIC: dict[str, Any] = {
 }
 WAF_ACL = "aws:wafv2/webAcl:WebAcl"
 WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+MANAGED_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 
 
 def _build(**spec: Any) -> tuple[Plan, ApiGateway]:
@@ -44,6 +47,7 @@ def _build(**spec: Any) -> tuple[Plan, ApiGateway]:
         pulumi.export("web_acl_arn", gateway.web_acl_arn)
         pulumi.export("domain_target_name", gateway.domain_target_name)
         pulumi.export("domain_zone", gateway.domain_hosted_zone_id)
+        pulumi.export("waf_log_group_name", gateway.waf_log_group_name)
 
     plan = run_function(declare)
     return plan, built[0]
@@ -61,6 +65,16 @@ def public() -> tuple[Plan, ApiGateway]:
 @pytest.fixture(scope="module")
 def public_no_waf() -> tuple[Plan, ApiGateway]:
     return _build(**PUBLIC, waf=False, reserved_capacity_units=400)
+
+
+@pytest.fixture(scope="module")
+def public_logged() -> tuple[Plan, ApiGateway]:
+    return _build(
+        **PUBLIC,
+        waf_logging=True,
+        waf_count_rules=("SizeRestrictions_BODY", "NoUserAgent_HEADER"),
+        access_log_retention_days=14,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +217,7 @@ def test_web_acl_rules(public: tuple[Plan, ApiGateway]) -> None:
         rule = rules[group]
         assert rule["overrideAction"] == {"none": {}}
         assert "action" not in rule
+        # No waf_count_rules: no rule action override, every managed rule blocks.
         assert rule["statement"] == {
             "managedRuleGroupStatement": {"name": group, "vendorName": "AWS"}
         }
@@ -222,6 +237,95 @@ def test_web_acl_is_associated_with_the_load_balancer(public: tuple[Plan, ApiGat
         "webAclArn": "arn:aws:wafv2:us-east-1:123456789012:webacl/gw-waf",
     }
     assert gateway.web_acl is not None and gateway.web_acl_association is not None
+
+
+def test_no_waf_logging_by_default(public: tuple[Plan, ApiGateway]) -> None:
+    plan, gateway = public
+    assert plan.of_type(WAF_LOGGING) == [] and plan.of_type(LOG_GROUP) == []
+    assert gateway.waf_log_group is None and gateway.waf_logging_configuration is None
+    assert gateway.waf_log_group_name is None
+    assert plan.outputs.get("waf_log_group_name") is None
+
+
+# --- WAF logging and count overrides -----------------------------------------------------------
+def test_waf_logging_resources(public_logged: tuple[Plan, ApiGateway]) -> None:
+    plan, gateway = public_logged
+    added = {r.name: r.type for r in plan.resources if r.type in (WAF_LOGGING, LOG_GROUP)}
+    assert added == {"gw-waf-logs": LOG_GROUP, "gw-waf-logging": WAF_LOGGING}
+    component = plan.named("gw")
+    assert plan.named("gw-waf-logs").parent == component.urn
+    assert plan.named("gw-waf-logging").parent == component.urn
+    assert gateway.waf_log_group is not None and gateway.waf_logging_configuration is not None
+    # Everything else is as without logging.
+    assert len(plan.resources) == 16 + 2
+
+
+def test_waf_log_group(public_logged: tuple[Plan, ApiGateway]) -> None:
+    plan, _ = public_logged
+    group = plan.named("gw-waf-logs").inputs
+    assert group == {
+        "name": "aws-waf-logs-test-gw",
+        "kmsKeyId": PLATFORM.kms_key_arn,
+        "retentionInDays": 14,
+    }
+    assert plan.outputs["waf_log_group_name"] == "aws-waf-logs-test-gw"
+
+
+def test_waf_logging_configuration(public_logged: tuple[Plan, ApiGateway]) -> None:
+    plan, _ = public_logged
+    logging = plan.named("gw-waf-logging").inputs
+    destination = "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-test-gw"
+    assert logging == {
+        "resourceArn": "arn:aws:wafv2:us-east-1:123456789012:webacl/gw-waf",
+        "logDestinationConfigs": [destination],
+        "redactedFields": [
+            {"singleHeader": {"name": "authorization"}},
+            {"singleHeader": {"name": "cookie"}},
+        ],
+    }
+    assert not destination.endswith(":*")
+    assert "loggingFilter" not in logging
+
+
+def test_waf_count_rules_on_every_managed_group(public_logged: tuple[Plan, ApiGateway]) -> None:
+    plan, _ = public_logged
+    rules = {r["name"]: r for r in plan.named("gw-waf").inputs["rules"]}
+    overrides = [
+        {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}},
+        {"name": "NoUserAgent_HEADER", "actionToUse": {"count": {}}},
+    ]
+    for group in MANAGED_GROUPS:
+        rule = rules[group]
+        assert rule["overrideAction"] == {"none": {}}
+        assert rule["statement"] == {
+            "managedRuleGroupStatement": {
+                "name": group,
+                "vendorName": "AWS",
+                "ruleActionOverrides": overrides,
+            }
+        }
+    assert "ruleActionOverrides" not in json.dumps(rules["rate-limit-per-ip"])
+
+
+def test_count_rules_without_logging() -> None:
+    plan, _ = _build(**PUBLIC, waf_count_rules=("SizeRestrictions_BODY",))
+    assert plan.of_type(WAF_LOGGING) == [] and plan.of_type(LOG_GROUP) == []
+    rules = {r["name"]: r for r in plan.named("gw-waf").inputs["rules"]}
+    for group in MANAGED_GROUPS:
+        statement = rules[group]["statement"]["managedRuleGroupStatement"]
+        assert statement["ruleActionOverrides"] == [
+            {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}
+        ]
+
+
+def test_waf_log_group_name_is_sanitised_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pulumi, "get_stack", lambda: "shop.prod")
+    assert waf_log_group_name("shop-gateway") == "aws-waf-logs-shop.prod-shop-gateway"
+    assert waf_log_group_name("a b/c") == "aws-waf-logs-shop.prod-a-b-c"
+    long_a, long_b = waf_log_group_name("x" * 600), waf_log_group_name("x" * 601)
+    assert len(long_a) == len(long_b) == 512
+    assert long_a.startswith("aws-waf-logs-shop.prod-xxx") and long_a != long_b
+    assert waf_log_group_name("x" * 489) == "aws-waf-logs-shop.prod-" + "x" * 489  # 512 exactly
 
 
 def test_load_balancer_alarms(public: tuple[Plan, ApiGateway]) -> None:
@@ -369,6 +473,8 @@ def test_spec_defaults() -> None:
     spec = GatewaySpec()
     assert spec.endpoint == "api-gateway"
     assert spec.waf is True
+    assert spec.waf_logging is False
+    assert spec.waf_count_rules == ()
     assert spec.waf_rate_limit_per_ip == 20000
     assert spec.reserved_capacity_units is None
 
@@ -390,3 +496,70 @@ def test_throttling_may_be_set_with_the_load_balancer_endpoint() -> None:
 def test_bad_load_balancer_fields_are_rejected(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         GatewaySpec(**{**PUBLIC, **bad})
+
+
+@pytest.mark.parametrize(
+    ("options", "fields"),
+    [
+        ({"waf_logging": True}, "waf_logging configures"),
+        ({"waf_count_rules": ("SizeRestrictions_BODY",)}, "waf_count_rules configures"),
+        (
+            {"waf_logging": True, "waf_count_rules": ("SizeRestrictions_BODY",)},
+            "waf_logging and waf_count_rules configure",
+        ),
+    ],
+)
+def test_waf_options_need_the_load_balancer_endpoint(options: dict[str, Any], fields: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        GatewaySpec(domain_name=DOMAIN, certificate_arn=CERT, **options)
+    message = str(error.value)
+    assert f"{fields} the web ACL of endpoint load-balancer" in message
+    assert "endpoint api-gateway has none" in message
+
+
+@pytest.mark.parametrize(
+    ("options", "fields"),
+    [
+        ({"waf_logging": True}, "waf_logging configures"),
+        ({"waf_count_rules": ("SizeRestrictions_BODY",)}, "waf_count_rules configures"),
+    ],
+)
+def test_waf_options_need_waf(options: dict[str, Any], fields: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        GatewaySpec(**PUBLIC, waf=False, **options)
+    assert f"{fields} the web ACL, and waf is false" in str(error.value)
+
+
+def test_waf_options_off_are_accepted_everywhere() -> None:
+    assert GatewaySpec(waf_logging=False, waf_count_rules=()).waf_logging is False
+    assert GatewaySpec(**PUBLIC, waf=False, waf_logging=False).waf is False
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (("SizeRestrictions BODY",), "not a WAF rule name: 'SizeRestrictions BODY'"),
+        (("",), "not a WAF rule name: ''"),
+        (("SizeRestrictions_BODY\n",), "not a WAF rule name: 'SizeRestrictions_BODY\\n'"),
+        (("x" * 129,), "not a WAF rule name"),
+        (("ok", "Bad.Name", "é"), "not a WAF rule name: 'Bad.Name', 'é'"),
+        (
+            ("SizeRestrictions_BODY", "NoUserAgent_HEADER", "SizeRestrictions_BODY"),
+            "duplicate rule names: SizeRestrictions_BODY",
+        ),
+    ],
+)
+def test_bad_waf_count_rules_are_rejected(names: tuple[str, ...], expected: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        GatewaySpec(**PUBLIC, waf_count_rules=names)
+    message = str(error.value)
+    assert "waf_count_rules" in message
+    assert expected in message
+
+
+def test_waf_count_rules_limits() -> None:
+    names = tuple(f"Rule_{i}" for i in range(100))
+    assert GatewaySpec(**PUBLIC, waf_count_rules=names).waf_count_rules == names
+    assert GatewaySpec(**PUBLIC, waf_count_rules=("x" * 128, "a-b_C9")).waf_count_rules
+    with pytest.raises(ValidationError):
+        GatewaySpec(**PUBLIC, waf_count_rules=(*names, "Rule_100"))
