@@ -126,6 +126,7 @@ _PLURAL_BLOCKS = frozenset(
         "egress",
         "service_registries",
         "access_logs",
+        "redacted_fields",
     }
 )
 """Repeated blocks whose Terraform name is already plural (the bridge keeps those as is)."""

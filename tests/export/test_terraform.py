@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from blueprints.cli.app import app
-from blueprints.export.terraform import terraform_plan, tf_name, tf_type
+from blueprints.export.terraform import _singular, terraform_plan, tf_name, tf_type
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 from blueprints.runtime import run_function
@@ -110,6 +110,20 @@ def resource(type_: str, name: str, inputs: dict[str, Any], custom: bool = True)
 )
 def test_pulumi_tokens_map_to_terraform_types(token: str, expected: str | None) -> None:
     assert tf_type(token) == expected
+
+
+@pytest.mark.parametrize(
+    ("pulumi", "terraform"),
+    [
+        ("rules", "rule"),
+        ("rule_action_overrides", "rule_action_override"),
+        ("log_delivery_configurations", "log_delivery_configuration"),
+        ("redacted_fields", "redacted_fields"),
+        ("ingress", "ingress"),
+    ],
+)
+def test_repeated_blocks_get_terraform_names(pulumi: str, terraform: str) -> None:
+    assert _singular(pulumi) == terraform
 
 
 def test_terraform_names_are_sanitized() -> None:
