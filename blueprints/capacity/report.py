@@ -300,6 +300,27 @@ def cost_breakdown(
     return {k: _round(v, 2) for k, v in out.items()}
 
 
+def latency_alarms(resolved: ResolvedStack, requirement: Requirement | None) -> dict[str, Any]:
+    """Latency is not modelled; what is checked is that the p99 alarms of the request path (the
+    entry and every routed service) page at or below the requirement's p99 target."""
+    target = requirement.latency_p99_ms if requirement else None
+    alarms: dict[str, int] = {}
+    if resolved.gateway is not None:
+        alarms["entry"] = resolved.gateway.latency_p99_alarm_ms
+    names = routed(resolved.blueprint)
+    for svc in resolved.services:
+        if svc.name in names:
+            alarms[f"service:{svc.name}"] = svc.spec.latency_p99_alarm_ms
+    late = sorted(k for k, v in alarms.items() if target is not None and v > target)
+    return {
+        "target_p99_ms": target,
+        "p99_alarms_ms": alarms,
+        "alarms_above_target": late,
+        "meets": not late,
+        "modelled": False,
+    }
+
+
 COST_NOTES = (
     "on-demand list prices, us-east-1, estimates (blueprints/data/coefficients.yaml); "
     "the stack's region may differ by a few percent",
@@ -326,6 +347,7 @@ def stack_report(resolved: ResolvedStack, *, coefficients: Coefficients | None =
         "capacity": capacity_tiers(resolved, requirement, coeff),
         "min_headroom": MIN_HEADROOM,
         "availability": availability(resolved, target, coeff),
+        "latency": latency_alarms(resolved, requirement),
         "monthly_cost_usd": _round(sum(breakdown.values()), 2),
         "monthly_cost_at_max_usd": _round(sum(at_max.values()), 2),
         "cost_breakdown": breakdown,
@@ -339,8 +361,8 @@ def stack_report(resolved: ResolvedStack, *, coefficients: Coefficients | None =
 
 
 def shortfalls(report: dict) -> list[str]:
-    """What a report falls short of: tiers under the minimum headroom, availability under
-    target (one line each)."""
+    """What a report falls short of: tiers under the minimum headroom, p99 alarms above the
+    latency target, availability under target (one line each)."""
     found: list[str] = []
     for name, tier in report["capacity"].items():
         if not tier["meets"]:
@@ -348,6 +370,12 @@ def shortfalls(report: dict) -> list[str]:
                 f"{name}: capacity {tier['capacity']:g} {tier['unit']} for {tier['required']:g} "
                 f"required, headroom {tier['headroom']:.0%} (< {MIN_HEADROOM:.0%})"
             )
+    latency = report.get("latency") or {}
+    for name in latency.get("alarms_above_target", []):
+        found.append(
+            f"latency: the {name} p99 alarm pages at {latency['p99_alarms_ms'][name]} ms, above "
+            f"the {latency['target_p99_ms']} ms target"
+        )
     avail = report["availability"]
     if not avail["meets"]:
         found.append(

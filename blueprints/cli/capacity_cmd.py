@@ -104,6 +104,14 @@ def print_report(result: dict[str, Any], console: Console) -> None:
             f"{block['basis']}",
             highlight=False,
         )
+    latency = result["latency"]
+    if latency["target_p99_ms"] is not None:
+        alarms = ", ".join(f"{k} {v} ms" for k, v in latency["p99_alarms_ms"].items())
+        verdict = "page at or below it" if latency["meets"] else "[red]page above it[/red]"
+        console.print(
+            f"latency (not modelled): p99 target {latency['target_p99_ms']} ms; p99 alarms "
+            f"{alarms}: {verdict}"
+        )
     costs = Table(title="Estimated monthly cost (USD, on-demand, us-east-1 list prices)")
     costs.add_column("item")
     costs.add_column("USD/month", justify="right")

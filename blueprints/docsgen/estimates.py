@@ -75,6 +75,26 @@ def estimates_section(blueprint: str, stacks: list[StackCounts]) -> str:
             ),
         ],
     ]
+    latency_rows = [
+        [
+            "p99 target",
+            *(
+                "—"
+                if (r.get("latency") or {}).get("target_p99_ms") is None
+                else f"{r['latency']['target_p99_ms']} ms"
+                for r in reports
+            ),
+        ],
+        [
+            "highest p99 alarm on the request path",
+            *(
+                f"{max(r['latency']['p99_alarms_ms'].values())} ms"
+                if (r.get("latency") or {}).get("p99_alarms_ms")
+                else "—"
+                for r in reports
+            ),
+        ],
+    ]
     cost_rows = [
         [f"`{item}`", *(_usd((r.get("cost_breakdown") or {}).get(item, 0.0)) for r in reports)]
         for item in _keys(reports, "cost_breakdown")
@@ -109,6 +129,10 @@ def estimates_section(blueprint: str, stacks: list[StackCounts]) -> str:
             "single-instance SLAs; independent zones, instant failover), soft dependencies off "
             "the path; the published SLAs in series for contrast (docs/capacity.md).\n",
             table(["", *headings], availability_rows, align=align),
+            "### Latency\n",
+            "Not modelled. The p99 alarms of the entry and of every routed service should page "
+            "at or below the target; BP400 reports any above it.\n",
+            table(["", *headings], latency_rows, align=align),
             "### Monthly cost (USD)\n",
             table(["Item", *headings], cost_rows, align=align),
             basis + "\n",

@@ -174,3 +174,24 @@ def test_prod_stacks_report_with_the_shipped_coefficients(in_repo: object) -> No
         front = "service:api" if stack == "lottery-prod" else None
         if front:
             assert rep["capacity"][front]["headroom"] >= 0.3
+
+
+def test_latency_is_not_modelled_but_alarms_must_page_at_the_target() -> None:
+    requirement = {"peak_rps": 1000, "availability": 0.9, "latency_p99_ms": 400}
+    over = {**OVERRIDES, "gateway": {"latency_p99_alarm_ms": 300}}
+    rep = stack_report(resolved(shop({"dev": requirement}), over), coefficients=coefficients())
+    latency = rep["latency"]
+    # The dev profile pages services at 500 ms; the gateway is set to 300 ms; the worker has no
+    # route, so no alarm of its is on a request path.
+    assert latency["p99_alarms_ms"] == {"entry": 300, "service:api": 500, "service:web": 500}
+    assert latency["alarms_above_target"] == ["service:api", "service:web"]
+    assert latency["meets"] is False and latency["modelled"] is False
+    lines = [line for line in shortfalls(rep) if line.startswith("latency")]
+    assert lines == [
+        "latency: the service:api p99 alarm pages at 500 ms, above the 400 ms target",
+        "latency: the service:web p99 alarm pages at 500 ms, above the 400 ms target",
+    ]
+
+
+def test_without_a_latency_target_nothing_is_checked(report: dict) -> None:
+    assert report["latency"]["target_p99_ms"] is None and report["latency"]["meets"] is True
