@@ -332,9 +332,23 @@ COST_NOTES = (
 )
 
 
-def stack_report(resolved: ResolvedStack, *, coefficients: Coefficients | None = None) -> dict:
-    """Capacity per tier, availability and monthly cost of a resolved stack (JSON-able)."""
+def stack_report(
+    resolved: ResolvedStack,
+    *,
+    coefficients: Coefficients | None = None,
+    region: str | None = None,
+) -> dict:
+    """Capacity per tier, availability and monthly cost of a resolved stack (JSON-able);
+    `region`: the stack's `aws:region`, named in the cost notes when the prices are another's."""
     coeff = coefficients or load_coefficients()
+    price_region = str(coeff.groups["meta"]["region"])
+    notes: list[str] = list(COST_NOTES)
+    if region is not None and region != price_region:
+        notes.insert(
+            0,
+            f"this stack runs in {region}: its list prices differ from {price_region}'s, "
+            "usually by a few percent",
+        )
     requirement = resolved.blueprint.requirement(resolved.environment)
     target = requirement.availability if requirement else None
     breakdown = cost_breakdown(resolved, requirement, coeff)
@@ -351,10 +365,11 @@ def stack_report(resolved: ResolvedStack, *, coefficients: Coefficients | None =
         "monthly_cost_usd": _round(sum(breakdown.values()), 2),
         "monthly_cost_at_max_usd": _round(sum(at_max.values()), 2),
         "cost_breakdown": breakdown,
-        "cost_notes": list(COST_NOTES),
+        "cost_notes": notes,
         "coefficients": {
             "file": "blueprints/data/coefficients.yaml",
-            "region": coeff.groups["meta"]["region"],
+            "region": price_region,
+            "stack_region": region,
             "prices_date": str(coeff.groups["prices"]["date"]),
         },
     }

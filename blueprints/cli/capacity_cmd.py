@@ -39,8 +39,8 @@ def report(
         raise fail("give --stack or --stack-file")
     project = Project.discover()
     path = stack_file if stack_file is not None else project.stack_path(str(stack))
-    _, resolved = validate_stack(project, path)
-    result = stack_report(resolved)
+    loaded, resolved = validate_stack(project, path)
+    result = stack_report(resolved, region=loaded.region)
     if as_json:
         typer.echo(json.dumps(result, indent=2, sort_keys=True))
         return

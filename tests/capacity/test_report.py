@@ -195,3 +195,11 @@ def test_latency_is_not_modelled_but_alarms_must_page_at_the_target() -> None:
 
 def test_without_a_latency_target_nothing_is_checked(report: dict) -> None:
     assert report["latency"]["target_p99_ms"] is None and report["latency"]["meets"] is True
+
+
+def test_cost_notes_name_the_stack_region_when_prices_are_another() -> None:
+    rep = stack_report(resolved(shop(), {}), coefficients=coefficients(), region="eu-west-1")
+    assert rep["coefficients"]["stack_region"] == "eu-west-1"
+    assert rep["cost_notes"][0].startswith("this stack runs in eu-west-1")
+    same = stack_report(resolved(shop(), {}), coefficients=coefficients(), region="us-east-1")
+    assert not any(n.startswith("this stack runs in") for n in same["cost_notes"])
