@@ -343,7 +343,13 @@ def stack_report(
     coeff = coefficients or load_coefficients()
     price_region = str(coeff.groups["meta"]["region"])
     notes: list[str] = list(COST_NOTES)
-    if region is not None and region != price_region:
+    if resolved.settings.target == "kubernetes":
+        notes.insert(
+            0,
+            "the stack's target is kubernetes: these are the figures of the same stack on AWS "
+            "(the model's SLAs and prices are AWS's; a cluster's depend on the cluster)",
+        )
+    elif region is not None and region != price_region:
         notes.insert(
             0,
             f"this stack runs in {region}: its list prices differ from {price_region}'s, "
@@ -357,6 +363,7 @@ def stack_report(
         "stack": resolved.stack,
         "blueprint": resolved.blueprint.name,
         "environment": resolved.environment,
+        "target": resolved.settings.target,
         "requirements": requirement.model_dump(mode="json") if requirement else {},
         "capacity": capacity_tiers(resolved, requirement, coeff),
         "min_headroom": MIN_HEADROOM,

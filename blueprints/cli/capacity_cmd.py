@@ -52,6 +52,10 @@ def print_report(result: dict[str, Any], console: Console) -> None:
     console.print(
         f"[bold]{result['stack']}[/bold] ({result['blueprint']}, {result['environment']})"
     )
+    if result.get("target") == "kubernetes":
+        console.print(
+            "[yellow]target kubernetes: the figures below are the same stack's on AWS[/yellow]"
+        )
     if req:
         parts = []
         if req.get("peak_rps"):

@@ -15,6 +15,8 @@ from blueprints.catalog import Catalog
 from blueprints.errors import ConfigError
 from blueprints.preview import validate_stack
 from blueprints.project import Project
+from blueprints.resolve import resolve
+from blueprints.settings import StackSettings
 from tests.capacity.helpers import RAW, coefficients, resolved, shop
 
 OVERRIDES = {
@@ -203,3 +205,11 @@ def test_cost_notes_name_the_stack_region_when_prices_are_another() -> None:
     assert rep["cost_notes"][0].startswith("this stack runs in eu-west-1")
     same = stack_report(resolved(shop(), {}), coefficients=coefficients(), region="us-east-1")
     assert not any(n.startswith("this stack runs in") for n in same["cost_notes"])
+
+
+def test_a_kubernetes_stack_is_reported_as_on_aws_and_says_so() -> None:
+    settings = {"blueprint": "shop", "environment": "dev", "target": "kubernetes"}
+    stack = resolve(shop(), StackSettings.model_validate(settings), stack="shop-dev", source="t")
+    rep = stack_report(stack, coefficients=coefficients(), region="eu-west-1")
+    assert rep["target"] == "kubernetes"
+    assert rep["cost_notes"][0].startswith("the stack's target is kubernetes")
