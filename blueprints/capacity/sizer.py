@@ -189,7 +189,7 @@ def propose(
             notes.append(
                 "gateway: the load-balancer endpoint (internet-facing ALB with WAF): set "
                 "domain_name and certificate_arn under gateway to your domain and its ACM "
-                "certificate (docs/adr/0007-load-balancer-endpoint.md)"
+                "certificate (ADR 0007 in the pulumi-blueprints docs)"
             )
         if base.postgres is not None:
             block, note = _postgres(base, requirement, space, coeff, pg_multi)
@@ -429,7 +429,7 @@ def _redis(
         )
     block = {"node_type": node, "shards": shards, "replicas_per_shard": replicas, "multi_az": multi}
     return block, (
-        f"redis: {ops:,.0f} ops/s: {shards} shards x (1 + {replicas}) {node}"
+        f"redis: {ops:,.0f} ops/s: {shards} shard{'s' if shards != 1 else ''} x (1 + {replicas}) {node}"
         f"{', Multi-AZ' if multi else ''} ({cost:,.0f} USD/month)"
     )
 
