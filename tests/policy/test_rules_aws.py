@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from blueprints.policy.engine import evaluate
 from blueprints.policy.model import Finding, Resource, Rule, StackView
@@ -87,6 +88,19 @@ ECS_TARGET: dict[str, Any] = {
 }
 THROTTLED = {"throttlingBurstLimit": 100, "throttlingRateLimit": 50}
 WAF_ASSOCIATION = aws.WAF_ASSOCIATION
+
+
+TOPIC, SUBSCRIPTION, ALARM = aws.SNS_TOPIC, aws.SNS_SUBSCRIPTION, aws.METRIC_ALARM
+PLATFORM = "urn:pulumi:test-prod::blueprints::pulumi:pulumi:Stack$blueprints:aws:Platform::p"
+
+
+def topic_arn(name: str) -> str:
+    return f"arn:aws:sns:us-east-1:123456789012:{name}"
+
+
+def alarm_to(*arns: str, key: str = "alarmActions") -> Resource:
+    """A metric alarm (under another component than the topic) notifying `arns`."""
+    return res(ALARM, "alarm-cpu", parent=OTHER_PARENT, **{key: list(arns)})
 
 
 def alb_arn(name: str) -> str:
@@ -932,6 +946,112 @@ CASES: list[tuple[str, str, tuple[Resource, ...], str, bool]] = [
     ("BP183", "on", (res(RDS, iamDatabaseAuthenticationEnabled=True),), "prod", False),
     ("BP184", "off", (res(RDS, autoMinorVersionUpgrade=False),), "prod", True),
     ("BP184", "default", (res(RDS),), "prod", False),
+    # BP185 alarm topics have a subscription
+    (
+        "BP185",
+        "unsubscribed",
+        (res(TOPIC, "alarms", parent=PLATFORM), alarm_to(topic_arn("alarms-1a2b3c4"))),
+        "prod",
+        True,
+    ),
+    (
+        "BP185",
+        "ok-actions-only",
+        (
+            res(TOPIC, "alarms", parent=PLATFORM),
+            alarm_to(topic_arn("alarms-1a2b3c4"), key="okActions"),
+        ),
+        "staging",
+        True,
+    ),
+    (
+        "BP185",
+        "subscription-to-another-topic",
+        (
+            res(TOPIC, "alarms", parent=PLATFORM),
+            res(TOPIC, "events", parent=PLATFORM),
+            alarm_to(topic_arn("alarms-1a2b3c4")),
+            res(SUBSCRIPTION, "mail", parent=PLATFORM, topic=topic_arn("events-5d6e7f8")),
+        ),
+        "prod",
+        True,
+    ),
+    (
+        "BP185",
+        "unknown-subscription-elsewhere",
+        (
+            res(TOPIC, "alarms", parent=PLATFORM),
+            alarm_to(topic_arn("alarms-1a2b3c4")),
+            res(SUBSCRIPTION, "mail", parent=OTHER_PARENT, topic=UNKNOWN),
+        ),
+        "prod",
+        True,
+    ),
+    (
+        "BP185",
+        "by-arn",
+        (
+            res(TOPIC, "alarms", parent=PLATFORM),
+            alarm_to(topic_arn("alarms-1a2b3c4")),
+            res(SUBSCRIPTION, "mail", topic=topic_arn("alarms-1a2b3c4")),
+        ),
+        "prod",
+        False,
+    ),
+    (
+        "BP185",
+        "by-name-input",
+        (
+            res(TOPIC, "alarms", parent=PLATFORM, name="ops-alarms"),
+            alarm_to(topic_arn("ops-alarms")),
+            res(SUBSCRIPTION, "pager", topic=topic_arn("ops-alarms")),
+        ),
+        "prod",
+        False,
+    ),
+    (
+        "BP185",
+        "by-parent-when-unknown",
+        (
+            res(TOPIC, "alarms", parent=PLATFORM),
+            alarm_to(topic_arn("alarms-1a2b3c4")),
+            res(SUBSCRIPTION, "mail", parent=PLATFORM, topic=UNKNOWN),
+        ),
+        "prod",
+        False,
+    ),
+    ("BP185", "no-alarm", (res(TOPIC, "alarms", parent=PLATFORM),), "prod", False),
+    (
+        "BP185",
+        "alarm-notifies-another-topic",
+        (res(TOPIC, "alarms", parent=PLATFORM), alarm_to(topic_arn("team-pager"))),
+        "prod",
+        False,
+    ),
+    (
+        "BP185",
+        "alarm-action-unknown",
+        (res(TOPIC, "alarms", parent=PLATFORM), alarm_to(UNKNOWN)),
+        "prod",
+        False,
+    ),
+    (
+        "BP185",
+        "alarm-action-not-sns",
+        (
+            res(TOPIC, "alarms", parent=PLATFORM),
+            alarm_to("arn:aws:automate:us-east-1:ec2:recover"),
+        ),
+        "prod",
+        False,
+    ),
+    (
+        "BP185",
+        "disabled-in-dev",
+        (res(TOPIC, "alarms", parent=PLATFORM), alarm_to(topic_arn("alarms-1a2b3c4"))),
+        "dev",
+        False,
+    ),
     # BP190 VPC flow logs
     ("BP190", "none", (res(aws.VPC, "vpc"),), "prod", True),
     (
@@ -1086,11 +1206,18 @@ def test_rule_metadata() -> None:
         ("BP140", "advisory", "mandatory"),  # deletion protection in prod
         ("BP145", "disabled", "advisory"),  # ALB deletion protection advisory
         ("BP105", "advisory", "advisory"),
+        ("BP185", "disabled", "advisory"),  # alarm topic subscribed: a pager may be outside
     ],
 )
 def test_enforcement(rule_id: str, dev: str, prod: str) -> None:
     assert RULES[rule_id].level("dev") == dev
     assert RULES[rule_id].level("prod") == prod
+
+
+def test_alarm_topic_subscribed_is_never_mandatory() -> None:
+    """Teams may subscribe a pager outside the stack: BP185 advises, from staging on."""
+    levels = RULES["BP185"].enforcement
+    assert levels == {"dev": "disabled", "staging": "advisory", "prod": "advisory"}
 
 
 def test_findings_are_advisory_outside_prod_for_prod_rules() -> None:
@@ -1149,11 +1276,20 @@ def test_builtin_stacks_are_actually_checked() -> None:
 
 
 @pytest.mark.parametrize("stack", [s for s in AWS_STACKS if s.endswith("-prod")])
-def test_builtin_prod_stacks_have_no_aws_finding_but_the_internal_http_hop(stack: str) -> None:
+def test_builtin_prod_stacks_have_no_aws_finding_but_the_internal_http_hop_and_alarm_topic(
+    stack: str,
+) -> None:
     # Advisory only: an internal ALB (api-gateway endpoint) listens on HTTP until a
-    # certificate is configured.
+    # certificate is configured, and the alarm topic has no subscription until the team gives
+    # its address (platform.alarm_emails) or subscribes its pager outside the stack.
     findings_ = evaluate(builtin_view(stack), aws.RULES)
-    assert {f.rule.id for f in findings_} <= {"BP115"}, [f.to_json() for f in findings_]
+    assert {f.rule.id for f in findings_} <= {"BP115", "BP185"}, [f.to_json() for f in findings_]
+    blueprint = stack.removesuffix("-prod")
+    assert [
+        (f.resource.name if f.resource else None, f.enforcement)
+        for f in findings_
+        if f.rule.id == "BP185"
+    ] == [(f"{blueprint}-platform-alarms", "advisory")]
 
 
 LOAD_BALANCER_PROD = """config:
@@ -1164,6 +1300,8 @@ LOAD_BALANCER_PROD = """config:
     owner: team-commerce
     cost-center: cc-1100
   blueprints:overrides:
+    platform:
+      alarm_emails: [oncall@example.com]
     gateway:
       endpoint: load-balancer
       domain_name: api.orders.example.com
@@ -1173,8 +1311,9 @@ LOAD_BALANCER_PROD = """config:
 
 def test_load_balancer_endpoint_passes_every_rule(project_copy: Path) -> None:
     """A prod stack whose public entry is the internet-facing ALB: BP122 sees its 443 rule
-    open to 0.0.0.0/0 and admits it, BP114/BP115 see an HTTPS listener, BP193 its web ACL;
-    no rule of the whole set (AWS, Kubernetes, every target) finds anything."""
+    open to 0.0.0.0/0 and admits it, BP114/BP115 see an HTTPS listener, BP193 its web ACL,
+    BP185 the alarm topic's e-mail subscription (platform.alarm_emails); no rule of the whole
+    set (AWS, Kubernetes, every target) finds anything."""
     path = project_copy / "stacks" / "Pulumi.orders-lbprod.yaml"
     path.write_text(LOAD_BALANCER_PROD, encoding="utf-8")
     project = Project.load(project_copy / "Pulumi.yaml")
@@ -1205,6 +1344,37 @@ def test_load_balancer_endpoint_passes_every_rule(project_copy: Path) -> None:
     (finding,) = evaluate(unprotected, ALL_RULES)
     assert (finding.rule.id, finding.enforcement) == ("BP193", "advisory")
     assert finding.resource is not None and finding.resource.name == "orders-gateway-alb"
+
+
+def test_alarm_emails_subscribe_the_topic_the_alarms_notify(project_copy: Path) -> None:
+    """BP185 on a previewed stack: with platform.alarm_emails, one e-mail subscription per
+    address on the topic every alarm notifies, and no finding; the built-in stack, which sets
+    none, has one advisory finding on that topic."""
+    source = project_copy / "stacks" / "Pulumi.orders-staging.yaml"
+    config = yaml.safe_load(source.read_text(encoding="utf-8"))
+    overrides = config["config"].setdefault("blueprints:overrides", {})
+    overrides["platform"] = {"alarm_emails": ["oncall@example.com", "ops@example.com"]}
+    path = project_copy / "stacks" / "Pulumi.orders-mailstaging.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    project = Project.load(project_copy / "Pulumi.yaml")
+    subscribed = view_of_plan(preview_stack(project, path).plan, "staging")
+
+    (topic,) = subscribed.of_type(aws.SNS_TOPIC)
+    actions = {
+        arn
+        for alarm in subscribed.of_type(aws.METRIC_ALARM)
+        for arn in alarm.get("alarmActions") + alarm.get("okActions")
+    }
+    assert actions == {"arn:aws:sns:us-east-1:123456789012:orders-platform-alarms"}
+    assert [
+        (s.get("topic"), s.get("protocol")) for s in subscribed.of_type(aws.SNS_SUBSCRIPTION)
+    ] == [(next(iter(actions)), "email")] * 2
+    assert findings("BP185", subscribed) == []
+
+    (finding,) = findings("BP185", builtin_view("orders-staging"))
+    assert finding.resource is not None
+    assert (finding.resource.name, finding.enforcement) == (topic.name, "advisory")
+    assert finding.message.startswith("nothing subscribes to the topic: the ")
 
 
 def test_pulumi_preview_json_gives_the_same_findings(tmp_path: Path) -> None:
@@ -1252,5 +1422,7 @@ def test_unknown_values_are_skipped() -> None:
         res(aws.ECS_TASK_DEFINITION, "task", containerDefinitions=UNKNOWN),
         res(aws.MSK_CONFIGURATION, "config", serverProperties=UNKNOWN),
         res(aws.LOG_GROUP, "logs", retentionInDays=UNKNOWN, kmsKeyId=UNKNOWN),
+        res(TOPIC, "alarms", parent=PLATFORM, kmsMasterKeyId=UNKNOWN),
+        res(ALARM, "alarm", alarmActions=[UNKNOWN], okActions=UNKNOWN),
     )
     assert evaluate(unknowns, aws.RULES) == []

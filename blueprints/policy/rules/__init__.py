@@ -9,6 +9,7 @@ READS_THE_STACK = frozenset(
     {
         "BP130",
         "BP152",
+        "BP185",
         "BP193",
         "BP215",
         "BP217",

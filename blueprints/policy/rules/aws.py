@@ -11,8 +11,8 @@ their source and are skipped by the rules about those.
 
 Ids are grouped by concern: BP10x encryption at rest, BP11x encryption in transit, BP12x
 public reachability, BP13x backups, BP14x deletion protection and Multi-AZ, BP15x Kafka
-replication, BP16x services, BP17x logs, BP18x RDS observability, BP19x network and API
-(WAF included).
+replication, BP16x services, BP17x logs, BP18x observability (RDS monitoring, alarm
+notifications), BP19x network and API (WAF included).
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ MSK_CONFIGURATION = "aws:msk/configuration:Configuration"
 MSK_TOPIC = "aws:msk/topic:Topic"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SECRET = "aws:secretsmanager/secret:Secret"
 S3_BUCKET = "aws:s3/bucket:Bucket"
 S3_BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
@@ -81,6 +83,8 @@ EVERYWHERE = enforcement_levels(dev="mandatory", staging="mandatory", prod="mand
 PROD_ONLY = enforcement_levels(dev="advisory", staging="advisory", prod="mandatory")
 ADVISORY = enforcement_levels(dev="advisory", staging="advisory", prod="advisory")
 PROD_ADVISORY = enforcement_levels(dev="disabled", staging="disabled", prod="advisory")
+ADVISORY_BEYOND_DEV = enforcement_levels(dev="disabled", staging="advisory", prod="advisory")
+"""Advice for the stacks someone watches (staging and prod), not run in dev."""
 BEYOND_DEV = enforcement_levels()
 """Advisory in dev, mandatory in staging and prod (the model's default)."""
 
@@ -712,7 +716,7 @@ def _log_retention_year(r: Resource, _: StackView) -> Iterator[str]:
         yield f"retentionInDays {_fmt(days)} (a year or more recommended in prod)"
 
 
-# --- BP18x RDS observability --------------------------------------------------------------------
+# --- BP18x observability -----------------------------------------------------------------------
 def _performance_insights(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off."""
     if _flag(r.get("performanceInsightsEnabled"), False) is False:
@@ -743,6 +747,77 @@ def _minor_upgrades(r: Resource, _: StackView) -> Iterator[str]:
     """Default: on; only an explicit false is reported."""
     if _flag(r.get("autoMinorVersionUpgrade"), True) is False:
         yield "automatic minor version upgrades are off"
+
+
+ALARM_NOTIFICATIONS = ("alarmActions", "okActions")
+
+
+def _sns_topic_name(arn: str) -> str | None:
+    """The topic name an SNS topic ARN ends with (`arn:<partition>:sns:<region>:<account>:
+    <name>`); None for another kind of ARN."""
+    match = re.fullmatch(r"arn:[^:]+:sns:[^:]*:[^:]*:([^:/]+)", arn)
+    return match.group(1) if match else None
+
+
+def _alarm_topic_subscribed(r: Resource, view: StackView) -> Iterator[str]:
+    """An SNS topic that CloudWatch metric alarms of the plan notify has at least one
+    `aws:sns/topicSubscription`.
+
+    An alarm notifies the topic when an ARN of its `alarmActions` or `okActions` names it
+    (`arn:...:sns:<region>:<account>:<name>`, `<name>` being the topic's `name` input,
+    logical name or auto-name). An action not known yet (a real preview of a new topic) names
+    no topic: a topic no known action names is not checked. A subscription counts when its
+    `topic` names the topic the same way, or, when that ARN is unknown or names no topic of
+    the plan (a `namePrefix`), when it shares the topic's parent component. A subscription
+    made outside the stack (a pager subscribed to the `alarmTopicArn` output) is not in the
+    plan: the rule is advisory for that reason."""
+    alarms = sorted(
+        alarm.name
+        for alarm in view.of_type(METRIC_ALARM)
+        if any(_names_topic(arn, r) for arn in _notifications(alarm))
+    )
+    if not alarms:
+        return
+    topics = view.of_type(SNS_TOPIC)
+    if any(_subscribes(s, r, topics) for s in view.of_type(SNS_SUBSCRIPTION)):
+        return
+    shown = ", ".join(alarms[:3]) + (f" and {len(alarms) - 3} more" if len(alarms) > 3 else "")
+    alarms_reach = (
+        f"the CloudWatch alarm notifying it ({shown}) reaches"
+        if len(alarms) == 1
+        else f"the {len(alarms)} CloudWatch alarms notifying it ({shown}) reach"
+    )
+    yield f"nothing subscribes to the topic: {alarms_reach} no one"
+
+
+def _notifications(alarm: Resource) -> list[Any]:
+    found: list[Any] = []
+    for key in ALARM_NOTIFICATIONS:
+        actions = alarm.get(key)
+        if isinstance(actions, list):
+            found.extend(actions)
+    return found
+
+
+def _names_topic(arn: Any, topic: Resource) -> bool:
+    """Whether `arn` is known and names `topic`."""
+    if not isinstance(arn, str) or not _known(arn):
+        return False
+    name = _sns_topic_name(arn)
+    return name is not None and _auto_named(name, topic, "name")
+
+
+def _subscribes(subscription: Resource, topic: Resource, topics: list[Resource]) -> bool:
+    arn = subscription.get("topic")
+    if isinstance(arn, str) and _known(arn):
+        name = _sns_topic_name(arn)
+        if name is None:
+            return False
+        if _auto_named(name, topic, "name"):
+            return True
+        if any(_auto_named(name, other, "name") for other in topics):
+            return False
+    return subscription.parent == topic.parent
 
 
 # --- BP19x network and API ---------------------------------------------------------------------
@@ -1288,7 +1363,7 @@ RULES: tuple[Rule, ...] = (
         types=(LOG_GROUP,),
         check=_log_retention_year,
     ),
-    # BP18x RDS observability
+    # BP18x observability
     _rule(
         "BP180",
         "aws-rds-performance-insights",
@@ -1343,6 +1418,20 @@ RULES: tuple[Rule, ...] = (
         ("CKV_AWS_226",),
         types=(RDS_INSTANCE,),
         check=_minor_upgrades,
+    ),
+    _rule(
+        "BP185",
+        "aws-alarm-topic-subscribed",
+        "Every SNS topic that CloudWatch metric alarms of the stack notify (alarmActions, "
+        "okActions) has at least one subscription (advisory).",
+        "medium",
+        "Subscribe the on-call to the alarm topic: the platform spec's alarm_emails "
+        "(blueprints:overrides.platform.alarm_emails), or an aws.sns.TopicSubscription of a "
+        "pager to the stack's alarmTopicArn output.",
+        ADVISORY_BEYOND_DEV,
+        ("REL06-BP03", "OPS08-BP04"),
+        types=(SNS_TOPIC,),
+        check=_alarm_topic_subscribed,
     ),
     # BP19x network and API
     _rule(
