@@ -29,6 +29,11 @@ WAF_RATE_WINDOW_SECONDS = 300
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
 """AWS WAF only logs to a log group whose name starts with this."""
 MAX_LOG_GROUP_NAME = 512
+WAF_LOGGED_ACTIONS = ("BLOCK", "COUNT", "EXCLUDED_AS_COUNT")
+"""What `waf_logging: blocked` keeps: blocked requests, and requests a rule counted.
+EXCLUDED_AS_COUNT is the action a logging filter sees for a managed rule switched to count by
+a rule action override (`waf_count_rules`); COUNT is that of a rule whose own action is
+count."""
 WAF_REDACTED_HEADERS = ("authorization", "cookie")
 """Request headers left out of the WAF logs (credentials and sessions); lower case, as WAF
 wants them."""
@@ -100,10 +105,10 @@ class ApiGateway(pulumi.ComponentResource):
     `load-balancer`: an internet-facing Application Load Balancer in the public subnets serves
     `domain_name` over HTTPS on 443 itself, with the same 404 default and `ingress` contract,
     the same log bucket, an AWS WAF web ACL (with `waf`) and 5xx-rate and p99-latency alarms on
-    the load balancer. No API Gateway resource, no VPC link, no stage log group. Opt-in, on
-    the web ACL: WAF logging to a log group `aws-waf-logs-<stack>-<name>` encrypted with the
-    stack KMS key (`waf_logging`), and managed rules switched from block to count
-    (`waf_count_rules`).
+    the load balancer. No API Gateway resource, no VPC link, no stage log group. On the web
+    ACL: WAF logging to a log group `aws-waf-logs-<stack>-<name>` encrypted with the stack KMS
+    key (`waf_logging`: blocked and counted requests by default, every request, or none), and,
+    opt-in, managed rules switched from block to count (`waf_count_rules`).
 
     Security defaults, `api-gateway`: the execute-api endpoint is HTTPS only (and disabled when
     a custom domain on TLS 1.2 serves the API); the ALB is internal, drops invalid header fields
@@ -117,7 +122,8 @@ class ApiGateway(pulumi.ComponentResource):
     VPC CIDR; the ALB drops invalid header fields; with `waf`, a regional web ACL runs a
     per-IP rate rule and the AWS managed Common and Known-bad-inputs rule groups, and the ALB
     fails open (requests pass unfiltered while AWS WAF is unreachable: availability over
-    filtering). WAF logs, when on, leave out the `authorization` and `cookie` headers.
+    filtering). WAF logs (blocked and counted requests by default) leave out the
+    `authorization` and `cookie` headers.
 
     Both: the log bucket blocks all public access, enforces bucket-owner object ownership, is
     encrypted with SSE-S3 (the only encryption ALB log delivery supports), refuses non-TLS
@@ -138,7 +144,8 @@ class ApiGateway(pulumi.ComponentResource):
     web_acl_arn: pulumi.Output[str] | None
     """ARN of the WAF web ACL (load-balancer endpoint with `waf` only)."""
     waf_log_group_name: pulumi.Output[str] | None
-    """Name of the WAF log group (load-balancer endpoint with `waf` and `waf_logging` only)."""
+    """Name of the WAF log group (load-balancer endpoint with `waf`, unless `waf_logging` is
+    none)."""
     domain_target_name: pulumi.Output[str] | None
     """Target of the DNS alias record for `domain_name`: the API Gateway regional domain, or the
     load balancer's DNS name (none without a custom domain)."""
@@ -196,7 +203,7 @@ class ApiGateway(pulumi.ComponentResource):
         if api_parts is None:
             if spec.waf:
                 self.web_acl, self.web_acl_association = self._web_acl()
-                if spec.waf_logging:
+                if spec.waf_logging != "none":
                     self.waf_log_group, self.waf_logging_configuration = self._waf_logging(
                         self.web_acl, platform.kms_key_arn
                     )
@@ -686,9 +693,29 @@ class ApiGateway(pulumi.ComponentResource):
     def _waf_logging(
         self, acl: aws.wafv2.WebAcl, kms_key_arn: pulumi.Input[str]
     ) -> tuple[aws.cloudwatch.LogGroup, aws.wafv2.WebAclLoggingConfiguration]:
-        """Every request the web ACL inspects, logged to an encrypted log group whose name
-        starts with `aws-waf-logs-` (AWS WAF refuses any other), credentials redacted."""
+        """The web ACL's logs in an encrypted log group whose name starts with
+        `aws-waf-logs-` (AWS WAF refuses any other), credentials redacted: blocked and counted
+        requests only (`waf_logging: blocked`), or every request it inspects (`all`)."""
         name = self._name
+        logging_filter = None
+        if self._spec.waf_logging == "blocked":
+            logging_filter = aws.wafv2.WebAclLoggingConfigurationLoggingFilterArgs(
+                default_behavior="DROP",
+                filters=[
+                    aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterArgs(
+                        behavior="KEEP",
+                        requirement="MEETS_ANY",
+                        conditions=[
+                            aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionArgs(
+                                action_condition=aws.wafv2.WebAclLoggingConfigurationLoggingFilterFilterConditionActionConditionArgs(
+                                    action=action
+                                )
+                            )
+                            for action in WAF_LOGGED_ACTIONS
+                        ],
+                    )
+                ],
+            )
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-waf-logs",
             name=waf_log_group_name(name),
@@ -704,6 +731,7 @@ class ApiGateway(pulumi.ComponentResource):
             redacted_fields=[
                 {"single_header": {"name": header}} for header in WAF_REDACTED_HEADERS
             ],
+            logging_filter=logging_filter,
             opts=self._child(),
         )
         return log_group, logging

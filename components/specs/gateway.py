@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from components.specs.base import Spec
 
 Endpoint = Literal["api-gateway", "load-balancer"]
+WafLogging = Literal["none", "blocked", "all"]
 WAF_RULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 """A rule name inside a WAF rule group, as `RuleActionOverride.Name` accepts it."""
 
@@ -70,17 +71,23 @@ class GatewaySpec(Spec):
     before the web ACL blocks it (until its rate falls back under the limit). Default: 20000
     (about 67 requests/s)."""
 
-    waf_logging: bool = False
-    """Load-balancer endpoint with `waf` only: log every request the web ACL inspects to a
-    CloudWatch Logs log group `aws-waf-logs-<stack>-<component name>`, encrypted with the stack
-    KMS key and kept `access_log_retention_days`, with the `authorization` and `cookie` headers
-    redacted. Cost: one record per request (about 1 KB), billed per GB ingested at CloudWatch
-    Logs' vended-log price (in us-east-1, $0.50/GB for the first 10 TB a month, falling to
-    $0.05/GB above 50 TB) plus storage. At 25,000 requests/s that is some 65 TB a month, about
-    $13,000 of ingestion ($31,000 at a flat $0.50/GB), which is why it is off by default.
-    AWS WAF has no log sampling, and the logging filter it offers (keep only blocked or counted
-    requests) is not available in this spec. Without logging, the web ACL's CloudWatch metrics
-    and sampled requests are the only record of what it blocked. Default: false."""
+    waf_logging: WafLogging = "blocked"
+    """Load-balancer endpoint with `waf` only: which requests the web ACL logs to a CloudWatch
+    Logs log group `aws-waf-logs-<stack>-<component name>`, encrypted with the stack KMS key
+    and kept `access_log_retention_days`, with the `authorization` and `cookie` headers
+    redacted. `blocked`: a logging filter keeps requests whose action is BLOCK, COUNT or
+    EXCLUDED_AS_COUNT (what a logging filter matches for rules `waf_count_rules` switches to
+    count) and drops the rest; ordinary traffic writes nothing, but a flood the rate rule blocks is
+    still one record per blocked request, and so is each request a counted rule matches.
+    `all`: one record (about 1 KB) per inspected request, billed per GB ingested at
+    CloudWatch Logs' vended-log price (in us-east-1, $0.50/GB for the first 10 TB a month,
+    falling to $0.05/GB above 50 TB) plus storage: at 25,000 requests/s some 65 TB a month,
+    about $13,000 of ingestion ($31,000 at a flat $0.50/GB); AWS WAF has no log sampling.
+    `none`: no log group and no logging; the web ACL's metrics and sampled requests are then
+    the only record of what it blocked. Setting `blocked` or `all` with endpoint api-gateway
+    or `waf: false` is refused. Default: blocked: blocked and counted requests only, a few
+    records per attack rather than one per request (a blocked flood excepted). Ignored
+    without a web ACL."""
 
     waf_count_rules: tuple[str, ...] = Field(default=(), max_length=100)
     """Load-balancer endpoint with `waf` only: names of rules inside the AWS managed rule
@@ -124,7 +131,17 @@ class GatewaySpec(Spec):
 
     @model_validator(mode="after")
     def _consistency(self) -> GatewaySpec:
-        waf_options = [name for name in ("waf_logging", "waf_count_rules") if getattr(self, name)]
+        # waf_logging defaults to blocked, which a stack without a web ACL simply ignores:
+        # only a value set explicitly (other than none) is a mistake there.
+        logging_set = "waf_logging" in self.model_fields_set and self.waf_logging != "none"
+        waf_options = [
+            name
+            for name, configured in (
+                ("waf_logging", logging_set),
+                ("waf_count_rules", bool(self.waf_count_rules)),
+            )
+            if configured
+        ]
         if waf_options:
             fields = " and ".join(waf_options)
             verb = "configure" if len(waf_options) > 1 else "configures"

@@ -10,7 +10,11 @@ import pulumi
 import pytest
 from pydantic import ValidationError
 
+from blueprints.catalog import Catalog
+from blueprints.errors import ConfigError
+from blueprints.resolve import resolve
 from blueprints.runtime import Plan, run_function
+from blueprints.settings import StackSettings
 from components.aws.gateway import ApiGateway, waf_log_group_name
 from components.specs.gateway import GatewaySpec, RouteSpec
 from tests.components.aws.fakes import NETWORK, PLATFORM
@@ -71,7 +75,7 @@ def public_no_waf() -> tuple[Plan, ApiGateway]:
 def public_logged() -> tuple[Plan, ApiGateway]:
     return _build(
         **PUBLIC,
-        waf_logging=True,
+        waf_logging="all",
         waf_count_rules=("SizeRestrictions_BODY", "NoUserAgent_HEADER"),
         access_log_retention_days=14,
     )
@@ -98,8 +102,10 @@ def test_resource_counts(public: tuple[Plan, ApiGateway]) -> None:
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
+        LOG_GROUP: 1,
         WAF_ACL: 1,
         WAF_ASSOCIATION: 1,
+        WAF_LOGGING: 1,
         "blueprints:aws:ApiGateway": 1,
     }
 
@@ -123,6 +129,8 @@ def test_resource_names(public: tuple[Plan, ApiGateway]) -> None:
         "gw-listener",
         "gw-waf",
         "gw-waf-association",
+        "gw-waf-logging",
+        "gw-waf-logs",
     ]
     component = plan.named("gw")
     assert all(r.parent == component.urn for r in plan.resources if r is not component)
@@ -131,7 +139,8 @@ def test_resource_names(public: tuple[Plan, ApiGateway]) -> None:
 def test_no_api_gateway_resources(public: tuple[Plan, ApiGateway]) -> None:
     plan, gateway = public
     assert not [r for r in plan.resources if r.type.startswith("aws:apigatewayv2/")]
-    assert plan.of_type("aws:cloudwatch/logGroup:LogGroup") == []
+    # No stage log group: the only log group is the WAF's.
+    assert [r.name for r in plan.of_type(LOG_GROUP)] == ["gw-waf-logs"]
     assert gateway.api is None and gateway.vpc_link is None and gateway.stage is None
     assert gateway.api_id is None and gateway.vpc_link_id is None
     assert gateway.routes == [] and gateway.access_log_group is None
@@ -239,15 +248,63 @@ def test_web_acl_is_associated_with_the_load_balancer(public: tuple[Plan, ApiGat
     assert gateway.web_acl is not None and gateway.web_acl_association is not None
 
 
-def test_no_waf_logging_by_default(public: tuple[Plan, ApiGateway]) -> None:
+BLOCKED_ONLY = {
+    "defaultBehavior": "DROP",
+    "filters": [
+        {
+            "behavior": "KEEP",
+            "requirement": "MEETS_ANY",
+            "conditions": [
+                {"actionCondition": {"action": "BLOCK"}},
+                {"actionCondition": {"action": "COUNT"}},
+                {"actionCondition": {"action": "EXCLUDED_AS_COUNT"}},
+            ],
+        }
+    ],
+}
+"""The logging filter of `waf_logging: blocked`: blocked and counted requests, nothing else."""
+
+
+def test_waf_logging_of_blocked_requests_by_default(public: tuple[Plan, ApiGateway]) -> None:
     plan, gateway = public
+    added = {r.name: r.type for r in plan.resources if r.type in (WAF_LOGGING, LOG_GROUP)}
+    assert added == {"gw-waf-logs": LOG_GROUP, "gw-waf-logging": WAF_LOGGING}
+    assert gateway.waf_log_group is not None and gateway.waf_logging_configuration is not None
+    assert plan.named("gw-waf-logs").inputs == {
+        "name": "aws-waf-logs-test-gw",
+        "kmsKeyId": PLATFORM.kms_key_arn,
+        "retentionInDays": 30,
+    }
+    assert plan.named("gw-waf-logging").inputs == {
+        "resourceArn": "arn:aws:wafv2:us-east-1:123456789012:webacl/gw-waf",
+        "logDestinationConfigs": [
+            "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-test-gw"
+        ],
+        "redactedFields": [
+            {"singleHeader": {"name": "authorization"}},
+            {"singleHeader": {"name": "cookie"}},
+        ],
+        "loggingFilter": BLOCKED_ONLY,
+    }
+    assert plan.outputs["waf_log_group_name"] == "aws-waf-logs-test-gw"
+
+
+def test_blocked_is_the_same_filter_when_set_explicitly() -> None:
+    plan, _ = _build(**PUBLIC, waf_logging="blocked", waf_count_rules=("SizeRestrictions_BODY",))
+    assert plan.named("gw-waf-logging").inputs["loggingFilter"] == BLOCKED_ONLY
+
+
+def test_no_waf_logging_with_none() -> None:
+    plan, gateway = _build(**PUBLIC, waf_logging="none")
     assert plan.of_type(WAF_LOGGING) == [] and plan.of_type(LOG_GROUP) == []
     assert gateway.waf_log_group is None and gateway.waf_logging_configuration is None
     assert gateway.waf_log_group_name is None
     assert plan.outputs.get("waf_log_group_name") is None
+    assert plan.of_type(WAF_ACL) and plan.of_type(WAF_ASSOCIATION)
+    assert len(plan.resources) == 16
 
 
-# --- WAF logging and count overrides -----------------------------------------------------------
+# --- WAF logging of every request and count overrides ------------------------------------------
 def test_waf_logging_resources(public_logged: tuple[Plan, ApiGateway]) -> None:
     plan, gateway = public_logged
     added = {r.name: r.type for r in plan.resources if r.type in (WAF_LOGGING, LOG_GROUP)}
@@ -271,7 +328,7 @@ def test_waf_log_group(public_logged: tuple[Plan, ApiGateway]) -> None:
     assert plan.outputs["waf_log_group_name"] == "aws-waf-logs-test-gw"
 
 
-def test_waf_logging_configuration(public_logged: tuple[Plan, ApiGateway]) -> None:
+def test_waf_logging_of_every_request(public_logged: tuple[Plan, ApiGateway]) -> None:
     plan, _ = public_logged
     logging = plan.named("gw-waf-logging").inputs
     destination = "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-test-gw"
@@ -308,7 +365,7 @@ def test_waf_count_rules_on_every_managed_group(public_logged: tuple[Plan, ApiGa
 
 
 def test_count_rules_without_logging() -> None:
-    plan, _ = _build(**PUBLIC, waf_count_rules=("SizeRestrictions_BODY",))
+    plan, _ = _build(**PUBLIC, waf_logging="none", waf_count_rules=("SizeRestrictions_BODY",))
     assert plan.of_type(WAF_LOGGING) == [] and plan.of_type(LOG_GROUP) == []
     rules = {r["name"]: r for r in plan.named("gw-waf").inputs["rules"]}
     for group in MANAGED_GROUPS:
@@ -398,6 +455,9 @@ def test_without_waf(public_no_waf: tuple[Plan, ApiGateway]) -> None:
     plan, gateway = public_no_waf
     assert plan.of_type(WAF_ACL) == [] and plan.of_type(WAF_ASSOCIATION) == []
     assert gateway.web_acl is None and gateway.web_acl_arn is None
+    # waf_logging keeps its default (blocked) and is ignored: nothing to log.
+    assert gateway.waf_logging_configuration is None and gateway.waf_log_group_name is None
+    assert plan.of_type(WAF_LOGGING) == [] and plan.of_type(LOG_GROUP) == []
     alb = plan.named("gw-alb").inputs
     assert "enableWafFailOpen" not in alb
     assert alb["minimumLoadBalancerCapacity"] == {"capacityUnits": 400}
@@ -409,6 +469,10 @@ def test_api_gateway_endpoint_is_unchanged(api_gateway: tuple[Plan, ApiGateway])
     plan, gateway = api_gateway
     assert gateway.endpoint == "api-gateway"
     assert plan.of_type(WAF_ACL) == [] and plan.of_type(WAF_ASSOCIATION) == []
+    # waf_logging keeps its default (blocked) and is ignored: only the stage's log group.
+    assert plan.of_type(WAF_LOGGING) == []
+    assert [r.name for r in plan.of_type(LOG_GROUP)] == ["gw-access-logs"]
+    assert gateway.waf_log_group is None and gateway.waf_log_group_name is None
     names = {r.name for r in plan.resources}
     assert {
         "gw-access-logs",
@@ -473,7 +537,7 @@ def test_spec_defaults() -> None:
     spec = GatewaySpec()
     assert spec.endpoint == "api-gateway"
     assert spec.waf is True
-    assert spec.waf_logging is False
+    assert spec.waf_logging == "blocked"
     assert spec.waf_count_rules == ()
     assert spec.waf_rate_limit_per_ip == 20000
     assert spec.reserved_capacity_units is None
@@ -501,10 +565,11 @@ def test_bad_load_balancer_fields_are_rejected(bad: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("options", "fields"),
     [
-        ({"waf_logging": True}, "waf_logging configures"),
+        ({"waf_logging": "blocked"}, "waf_logging configures"),
+        ({"waf_logging": "all"}, "waf_logging configures"),
         ({"waf_count_rules": ("SizeRestrictions_BODY",)}, "waf_count_rules configures"),
         (
-            {"waf_logging": True, "waf_count_rules": ("SizeRestrictions_BODY",)},
+            {"waf_logging": "all", "waf_count_rules": ("SizeRestrictions_BODY",)},
             "waf_logging and waf_count_rules configure",
         ),
     ],
@@ -520,7 +585,8 @@ def test_waf_options_need_the_load_balancer_endpoint(options: dict[str, Any], fi
 @pytest.mark.parametrize(
     ("options", "fields"),
     [
-        ({"waf_logging": True}, "waf_logging configures"),
+        ({"waf_logging": "blocked"}, "waf_logging configures"),
+        ({"waf_logging": "all"}, "waf_logging configures"),
         ({"waf_count_rules": ("SizeRestrictions_BODY",)}, "waf_count_rules configures"),
     ],
 )
@@ -531,8 +597,48 @@ def test_waf_options_need_waf(options: dict[str, Any], fields: str) -> None:
 
 
 def test_waf_options_off_are_accepted_everywhere() -> None:
-    assert GatewaySpec(waf_logging=False, waf_count_rules=()).waf_logging is False
-    assert GatewaySpec(**PUBLIC, waf=False, waf_logging=False).waf is False
+    assert GatewaySpec(waf_logging="none", waf_count_rules=()).waf_logging == "none"
+    assert GatewaySpec(**PUBLIC, waf=False, waf_logging="none").waf is False
+
+
+def test_default_waf_logging_is_valid_without_a_web_acl() -> None:
+    """The default (blocked) is not "set": it never makes a stack without a web ACL invalid."""
+    api = GatewaySpec(domain_name=DOMAIN, certificate_arn=CERT)
+    assert api.waf_logging == "blocked" and "waf_logging" not in api.model_fields_set
+    no_waf = GatewaySpec(**PUBLIC, waf=False)
+    assert no_waf.waf_logging == "blocked" and "waf_logging" not in no_waf.model_fields_set
+    # As a resolved stack builds it: from a dict without the key.
+    assert GatewaySpec.model_validate({**PUBLIC, "waf": False}).waf is False
+    assert GatewaySpec.model_validate({}).endpoint == "api-gateway"
+
+
+def _resolve_orders(env: str, **gateway: Any) -> GatewaySpec | None:
+    settings = StackSettings.model_validate(
+        {"blueprint": "orders", "environment": env, "overrides": {"gateway": gateway}}
+    )
+    orders = Catalog().load("orders")
+    return resolve(orders, settings, stack=f"orders-{env}", source="s.yaml").gateway
+
+
+def test_resolved_stacks_leave_the_default_unset() -> None:
+    """Profiles and stack files merge only the keys they set, so the default stays a default."""
+    dev = _resolve_orders("dev")
+    assert dev is not None and dev.endpoint == "api-gateway"
+    assert dev.waf_logging == "blocked" and "waf_logging" not in dev.model_fields_set
+    no_waf = _resolve_orders("prod", **PUBLIC, waf=False)
+    assert no_waf is not None and no_waf.waf is False
+    assert _resolve_orders("dev", waf_logging="none") is not None
+    with pytest.raises(ConfigError) as error:
+        _resolve_orders("dev", waf_logging="all")
+    assert error.value.key_path == "blueprints:overrides.gateway"
+    assert "waf_logging configures the web ACL of endpoint load-balancer" in error.value.message
+
+
+@pytest.mark.parametrize("bad", [True, False, "BLOCKED", "count", None])
+def test_bad_waf_logging_values_are_rejected(bad: Any) -> None:
+    with pytest.raises(ValidationError) as error:
+        GatewaySpec(**PUBLIC, waf_logging=bad)
+    assert "waf_logging" in str(error.value)
 
 
 @pytest.mark.parametrize(
