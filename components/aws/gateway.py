@@ -331,22 +331,25 @@ class ApiGateway(pulumi.ComponentResource):
             referenced_security_group_id=vpc_link.id,
             opts=self._child(),
         )
+        self._alb_egress(alb)
+        return vpc_link, alb
+
+    def _alb_egress(self, alb: aws.ec2.SecurityGroup) -> None:
         # Service ports are only known to the services, which admit the ALB group themselves.
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-egress",
+            f"{self._name}-alb-egress",
             security_group_id=alb.id,
             description="To service targets inside the VPC",
             ip_protocol="tcp",
             from_port=0,
             to_port=65535,
-            cidr_ipv4=cidr,
+            cidr_ipv4=self._network.vpc_cidr_block,
             opts=self._child(),
         )
-        return vpc_link, alb
 
     def _public_security_group(self) -> aws.ec2.SecurityGroup:
         """The internet-facing ALB's group: HTTPS from anywhere in, the VPC out."""
-        name, cidr = self._name, self._network.vpc_cidr_block
+        name = self._name
         alb = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             description="Internet-facing load balancer: HTTPS from anywhere",
@@ -364,16 +367,7 @@ class ApiGateway(pulumi.ComponentResource):
             cidr_ipv4=ANYWHERE_V4,
             opts=self._child(),
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-egress",
-            security_group_id=alb.id,
-            description="To service targets inside the VPC",
-            ip_protocol="tcp",
-            from_port=0,
-            to_port=65535,
-            cidr_ipv4=cidr,
-            opts=self._child(),
-        )
+        self._alb_egress(alb)
         return alb
 
     def _alb_log_bucket(self) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from blueprints.policy.model import (
@@ -808,16 +808,30 @@ def _names_topic(arn: Any, topic: Resource) -> bool:
 
 
 def _subscribes(subscription: Resource, topic: Resource, topics: list[Resource]) -> bool:
-    arn = subscription.get("topic")
+    return _refers_to(subscription, "topic", _sns_topic_name, topic, topics)
+
+
+def _refers_to(
+    holder: Resource,
+    key: str,
+    name_in: Callable[[str], str | None],
+    target: Resource,
+    candidates: list[Resource],
+) -> bool:
+    """Whether the ARN `holder` keeps under `key` points at `target`. A known ARN points at the
+    resource whose name it carries (`name_in`; None: another kind of resource). An unknown ARN
+    (a real preview), or one naming none of `candidates` (an auto-name AWS shortened), points
+    at `target` when `holder` shares its parent component."""
+    arn = holder.get(key)
     if isinstance(arn, str) and _known(arn):
-        name = _sns_topic_name(arn)
+        name = name_in(arn)
         if name is None:
             return False
-        if _auto_named(name, topic, "name"):
+        if _auto_named(name, target, "name"):
             return True
-        if any(_auto_named(name, other, "name") for other in topics):
+        if any(_auto_named(name, other, "name") for other in candidates):
             return False
-    return subscription.parent == topic.parent
+    return holder.parent == target.parent
 
 
 # --- BP19x network and API ---------------------------------------------------------------------
@@ -868,16 +882,14 @@ def _alb_waf(r: Resource, view: StackView) -> Iterator[str]:
 
 
 def _waf_protects(association: Resource, lb: Resource, balancers: list[Resource]) -> bool:
-    arn = association.get("resourceArn")
-    if isinstance(arn, str) and _known(arn):
-        match = re.search(r":loadbalancer/app/([^/]+)/", arn)
-        if match is None:
-            return False  # another kind of resource (an API stage, a user pool)
-        if _auto_named(match.group(1), lb, "name"):
-            return True
-        if any(_auto_named(match.group(1), other, "name") for other in balancers):
-            return False
-    return association.parent == lb.parent
+    return _refers_to(association, "resourceArn", _alb_name, lb, balancers)
+
+
+def _alb_name(arn: str) -> str | None:
+    """The load balancer name an ALB ARN carries; None for another kind of resource (an API
+    stage, a user pool)."""
+    match = re.search(r":loadbalancer/app/([^/]+)/", arn)
+    return match.group(1) if match else None
 
 
 # --- the rule set ------------------------------------------------------------------------------
