@@ -220,6 +220,10 @@ class Blueprint(Model):
     def service_names(self) -> list[str]:
         return [s.name for s in self.services]
 
+    def routed_services(self) -> list[str]:
+        """Services the gateway routes to, in route order, each once."""
+        return list(dict.fromkeys(r.service for r in self.routes))
+
     @model_validator(mode="after")
     def _references(self) -> Blueprint:
         services = self.service_names()
@@ -239,7 +243,7 @@ class Blueprint(Model):
         for route in self.routes:
             if route.service not in services:
                 raise ValueError(f"route {route.path!r} goes to unknown service {route.service!r}")
-        routed = {r.service for r in self.routes}
+        routed = self.routed_services()
         for env, req in self.requirements.items():
             for name in req.service_rps:
                 if name not in routed:

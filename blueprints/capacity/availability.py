@@ -188,7 +188,7 @@ def service_path(resolved: ResolvedStack, wiring: ServiceWiring, coeff: Coeffici
 
 def request_paths(resolved: ResolvedStack, coeff: Coefficients) -> list[Path]:
     """One path per routed service (every service when the stack has no route)."""
-    routed = {r.service for r in resolved.blueprint.routes}
+    routed = resolved.blueprint.routed_services()
     on_path = [s for s in resolved.services if s.name in routed] or list(resolved.services)
     return [service_path(resolved, s, coeff) for s in on_path]
 

@@ -61,12 +61,8 @@ def route_rps(blueprint: Blueprint, requirement: Requirement) -> dict[str, float
     return shares
 
 
-def routed(blueprint: Blueprint) -> list[str]:
-    return list(dict.fromkeys(r.service for r in blueprint.routes))
-
-
 def is_worker(wiring: ServiceWiring, blueprint: Blueprint) -> bool:
-    return bool(wiring.definition.consumes) and wiring.name not in routed(blueprint)
+    return bool(wiring.definition.consumes) and wiring.name not in blueprint.routed_services()
 
 
 def task_hourly(cpu: int, memory: int, coeff: Coefficients) -> float:
@@ -154,7 +150,7 @@ def capacity_tiers(
     events = requirement.peak_events_per_second if requirement else None
     work = coeff.values("workload")
     tiers: dict[str, dict[str, Any]] = {}
-    routed_names = routed(bp)
+    routed_names = bp.routed_services()
     for svc in resolved.services:
         spec = svc.spec
         if svc.name in routed_names:
@@ -307,7 +303,7 @@ def latency_alarms(resolved: ResolvedStack, requirement: Requirement | None) -> 
     alarms: dict[str, int] = {}
     if resolved.gateway is not None:
         alarms["entry"] = resolved.gateway.latency_p99_alarm_ms
-    names = routed(resolved.blueprint)
+    names = resolved.blueprint.routed_services()
     for svc in resolved.services:
         if svc.name in names:
             alarms[f"service:{svc.name}"] = svc.spec.latency_p99_alarm_ms

@@ -34,7 +34,6 @@ from blueprints.capacity.report import (
     postgres_monthly,
     redis_monthly,
     route_rps,
-    routed,
     shortfalls,
     stack_report,
     tasks_monthly,
@@ -311,7 +310,7 @@ def _services(
     consumers: dict[str, int] = {}
     for svc in base.services:
         spec = svc.spec
-        if svc.name in routed(bp):
+        if svc.name in bp.routed_services():
             group, required, unit = "fargate_rps_per_task", shares.get(svc.name), "req/s"
         elif is_worker(svc, bp):
             group, required, unit = (
