@@ -12,6 +12,45 @@ from components.specs.kafka import TOPIC_NAME
 from components.specs.service import check_pinned_image, check_plain_environment
 
 DLQ_SUFFIX = ".dlq"
+COMPONENT_NAMES = (
+    "platform", "network", "otel", "postgres", "redis", "kafka", "gateway", "namespace",
+    "operators",
+)  # fmt: skip
+"""What a stack's components are named after the blueprint (`<blueprint>-<component>`, on AWS
+and Kubernetes), next to its services (`<blueprint>-<service>`). Every child is named
+`<its component>-<role>`, so a service may be called neither one of these nor one of these
+followed by `-` (its resources would share names with the component's: two `lottery-postgres-sg`
+for a service `postgres`)."""
+
+
+def check_service_name(value: str) -> str:
+    """A DNS label that is not a component's name and does not extend one with `-`."""
+    check_dns_label(value)
+    clash = next((c for c in COMPONENT_NAMES if value == c or value.startswith(f"{c}-")), None)
+    if clash == value:
+        raise ValueError(
+            f"{value!r} is the name of a component of every stack; reserved: "
+            f"{', '.join(COMPONENT_NAMES)} (and those followed by '-')"
+        )
+    if clash is not None:
+        raise ValueError(
+            f"{value!r} extends the component name {clash!r} with '-': its resources would be "
+            f"named like the {clash} component's (reserved: {', '.join(COMPONENT_NAMES)} and "
+            "those followed by '-')"
+        )
+    return value
+
+
+def name_extensions(names: list[str]) -> list[tuple[str, str]]:
+    """Pairs (shorter, longer) where `longer` is `shorter` followed by `-` and more: their
+    resources' names (`<name>-<role>`) can collide (`api` has `api-task`; a service `api-task`
+    would be named that too)."""
+    return sorted(
+        (short, long)
+        for short in names
+        for long in names
+        if long != short and long.startswith(f"{short}-")
+    )
 
 
 class Model(BaseModel):
@@ -68,7 +107,7 @@ class ServiceDef(Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return check_dns_label(value)
+        return check_service_name(value)
 
     @field_validator("image")
     @classmethod
@@ -229,6 +268,14 @@ class Blueprint(Model):
         services = self.service_names()
         if len(set(services)) != len(services):
             raise ValueError("service names must be unique")
+        extensions = name_extensions(services)
+        if extensions:
+            short, long = extensions[0]
+            raise ValueError(
+                f"service {long!r} extends service {short!r} with '-': their resources would "
+                f"share names ({short!r} has children named '<blueprint>-{short}-<role>'); "
+                "rename one of them"
+            )
         topics = self.topic_names()
         if len(set(topics)) != len(topics):
             raise ValueError("topic names (dead-letter topics included) must be unique")

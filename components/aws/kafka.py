@@ -230,16 +230,9 @@ class KafkaCluster(pulumi.ComponentResource):
                 arn=self.configuration.arn, revision=self.configuration.latest_revision
             ),
             enhanced_monitoring="PER_TOPIC_PER_BROKER",
-            open_monitoring=aws.msk.ClusterOpenMonitoringArgs(
-                prometheus=aws.msk.ClusterOpenMonitoringPrometheusArgs(
-                    jmx_exporter=aws.msk.ClusterOpenMonitoringPrometheusJmxExporterArgs(
-                        enabled_in_broker=True
-                    ),
-                    node_exporter=aws.msk.ClusterOpenMonitoringPrometheusNodeExporterArgs(
-                        enabled_in_broker=True
-                    ),
-                )
-            ),
+            # Open monitoring (Prometheus JMX and node exporters on 11001/11002) stays off:
+            # nothing scrapes it, and enhanced monitoring already sends per-topic, per-broker
+            # metrics to CloudWatch, where the alarms read them.
             logging_info=aws.msk.ClusterLoggingInfoArgs(
                 broker_logs=aws.msk.ClusterLoggingInfoBrokerLogsArgs(
                     cloudwatch_logs=aws.msk.ClusterLoggingInfoBrokerLogsCloudwatchLogsArgs(

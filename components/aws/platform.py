@@ -73,7 +73,7 @@ class Platform(pulumi.ComponentResource):
             )
             for i, email in enumerate(spec.alarm_emails)
         ]
-        self.cluster = self._cluster()
+        self.cluster, self.capacity_providers, self.insights_log_group = self._cluster(spec)
 
         self.kms_key_arn = self.key.arn
         self.kms_key_id = self.key.key_id
@@ -88,6 +88,7 @@ class Platform(pulumi.ComponentResource):
                 "alarm_topic_arn": self.alarm_topic_arn,
                 "cluster_arn": self.cluster_arn,
                 "cluster_name": self.cluster_name,
+                "container_insights_log_group_name": self.insights_log_group.name,
             }
         )
 
@@ -98,6 +99,7 @@ class Platform(pulumi.ComponentResource):
             alarm_topic_arn=self.alarm_topic_arn,
             cluster_arn=self.cluster_arn,
             cluster_name=self.cluster_name,
+            cluster_dependencies=(self.capacity_providers,),
         )
 
     def _alarm_topic(self, account: pulumi.Output[str]) -> aws.sns.Topic:
@@ -116,13 +118,26 @@ class Platform(pulumi.ComponentResource):
         )
         return topic
 
-    def _cluster(self) -> aws.ecs.Cluster:
-        cluster = aws.ecs.Cluster(
-            f"{self._name}-cluster",
-            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enhanced")],
+    def _cluster(
+        self, spec: PlatformSpec
+    ) -> tuple[aws.ecs.Cluster, aws.ecs.ClusterCapacityProviders, aws.cloudwatch.LogGroup]:
+        name = cluster_name()
+        # Container Insights writes to this group and would create it itself, unencrypted and
+        # never expiring, if it did not exist before the cluster.
+        insights_logs = aws.cloudwatch.LogGroup(
+            f"{self._name}-container-insights",
+            name=container_insights_log_group(name),
+            retention_in_days=spec.log_retention_days,
+            kms_key_id=self.key.arn,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.ecs.ClusterCapacityProviders(
+        cluster = aws.ecs.Cluster(
+            f"{self._name}-cluster",
+            name=name,
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enhanced")],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[insights_logs]),
+        )
+        capacity_providers = aws.ecs.ClusterCapacityProviders(
             f"{self._name}-capacity-providers",
             cluster_name=cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
@@ -133,7 +148,18 @@ class Platform(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return cluster
+        return cluster, capacity_providers, insights_logs
+
+
+def cluster_name() -> str:
+    """`<project>-<stack>`: the ECS cluster's name, unique per account and region, in what ECS
+    accepts (letters, digits, `-` and `_`, at most 255 characters)."""
+    return _stack_label()[:255]
+
+
+def container_insights_log_group(cluster: str) -> str:
+    """The log group Container Insights writes a cluster's performance events to."""
+    return f"/aws/ecs/containerinsights/{cluster}/performance"
 
 
 def _stack_label() -> str:

@@ -39,6 +39,10 @@ class PlatformRef:
     alarm_topic_arn: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
+    cluster_dependencies: Sequence[pulumi.Resource] = ()
+    """What an ECS service on the cluster must wait for: the cluster's capacity-provider
+    association (a service whose strategy names FARGATE or FARGATE_SPOT before the cluster has
+    them is refused by ECS)."""
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,13 @@ class AutoscaledService(pulumi.ComponentResource):
         )
         self.discovery = self._discovery() if register_in_namespace else None
         self.service = self._service(
-            ingress, depends_on=[*execution_policies, *task_policies, *self.listener_rules]
+            ingress,
+            depends_on=[
+                *platform.cluster_dependencies,
+                *execution_policies,
+                *task_policies,
+                *self.listener_rules,
+            ],
         )
         self.scaling_target, self.scaling_policies = self._autoscaling(ingress)
         self.alarms = self._alarms(ingress)

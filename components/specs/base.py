@@ -7,11 +7,23 @@ reject unknown fields. Blueprints and stack profiles produce them; components co
 from __future__ import annotations
 
 import re
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 """Lower-case DNS label, at most 40 characters: safe for AWS names and Kubernetes objects."""
+
+
+LogRetentionDays = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+]  # fmt: skip
+"""Days CloudWatch Logs keeps a log group's events: only these values are accepted
+(`retentionInDays` of PutRetentionPolicy, CloudWatch Logs API Reference:
+https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html;
+the provider validates the same list). The Kubernetes target ignores it."""
+LOG_RETENTION_DAYS: tuple[int, ...] = get_args(LogRetentionDays)
 
 
 class Spec(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.specs.base import Spec
+from components.specs.base import LogRetentionDays, Spec
 
 Endpoint = Literal["api-gateway", "load-balancer"]
 WafLogging = Literal["none", "blocked", "all"]
@@ -45,7 +45,7 @@ class GatewaySpec(Spec):
     throttle_burst_limit: int = Field(default=200, ge=1, le=5_000_000)
     """Requests allowed in a burst above the rate (api-gateway endpoint only). Default: 200."""
 
-    access_log_retention_days: int = Field(default=30, ge=1, le=3653)
+    access_log_retention_days: LogRetentionDays = 30
     """Retention of the access logs (the stage's log group, the load balancer's log bucket), in
     days. Default: 30."""
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from components.specs.base import Spec
+from components.specs.base import LogRetentionDays, Spec
 
 TOPIC_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,200}$"
 
@@ -80,7 +80,7 @@ class KafkaSpec(Spec):
     auto_create_topics: bool = False
     """`auto.create.topics.enable`: let clients create topics by writing to them. Default: false."""
 
-    log_retention_days: int = Field(default=30, ge=1, le=3653)
+    log_retention_days: LogRetentionDays = 30
     """Retention of broker logs in CloudWatch Logs, in days. Default: 30."""
 
     protect: bool = False

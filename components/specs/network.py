@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from components.specs.base import Spec
+from components.specs.base import LogRetentionDays, Spec
 
 
 class NetworkSpec(Spec):
@@ -24,7 +24,7 @@ class NetworkSpec(Spec):
     """`single`: one NAT gateway shared by every private subnet (cheap; egress fails with its AZ).
     `per_az`: one per availability zone (egress survives an AZ outage). Default: single."""
 
-    flow_logs_retention_days: int = Field(default=30, ge=1, le=3653)
+    flow_logs_retention_days: LogRetentionDays = 30
     """Retention of the VPC flow logs in CloudWatch Logs, in days. Default: 30."""
 
     namespace: str = Field(

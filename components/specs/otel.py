@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from components.specs.base import Spec
+from components.specs.base import LogRetentionDays, Spec
 from components.specs.service import check_fargate_size, check_pinned_image
 
 
@@ -29,7 +29,7 @@ class OtelSpec(Spec):
     trace_sampling_percent: float = Field(default=10.0, gt=0, le=100)
     """Share of traces kept by the probabilistic sampler. Default: 10."""
 
-    log_retention_days: int = Field(default=30, ge=1, le=3653)
+    log_retention_days: LogRetentionDays = 30
     """Retention of the collector's own logs and of exported application logs. Default: 30."""
 
     @field_validator("image")

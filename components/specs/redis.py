@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from components.specs.base import Spec
+from components.specs.base import LogRetentionDays, Spec
 
 
 class RedisSpec(Spec):
@@ -38,7 +38,7 @@ class RedisSpec(Spec):
     """Pulumi `protect` on the cluster: `pulumi destroy` refuses until it is lifted.
     Default: false."""
 
-    log_retention_days: int = Field(default=30, ge=1, le=3653)
+    log_retention_days: LogRetentionDays = 30
     """Retention of the slow-log and engine-log groups, in days. Default: 30."""
 
     memory_alarm_percent: int = Field(default=80, ge=1, le=100)

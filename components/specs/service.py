@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from components.specs.base import Spec, check_dns_label
+from components.specs.base import LogRetentionDays, Spec, check_dns_label
 
 # Fargate's valid task sizes: CPU units -> allowed memory (MiB).
 FARGATE_SIZES: dict[int, range] = {
@@ -138,7 +138,7 @@ class ServiceSpec(Spec):
     """Keep one task on regular Fargate and run the rest three to one on FARGATE_SPOT
     (interruptible, about 70% cheaper). Default: false."""
 
-    log_retention_days: int = Field(default=30, ge=1, le=3653)
+    log_retention_days: LogRetentionDays = 30
     """Retention of the container logs, in days. Default: 30."""
 
     environment: dict[str, str] = Field(default_factory=dict)

@@ -42,6 +42,7 @@ def test_counts(plan: Plan) -> None:
         "aws:sns/topicSubscription:TopicSubscription": 2,
         "aws:ecs/cluster:Cluster": 1,
         "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
+        "aws:cloudwatch/logGroup:LogGroup": 1,
     }
 
 
@@ -112,19 +113,33 @@ def test_email_subscriptions(plan: Plan) -> None:
 
 def test_cluster_with_enhanced_insights_on_fargate(plan: Plan) -> None:
     cluster = plan.named("platform-cluster").inputs
+    assert cluster["name"] == "blueprints-test"
     assert cluster["settings"] == [{"name": "containerInsights", "value": "enhanced"}]
     providers = plan.named("platform-capacity-providers").inputs
-    assert providers["clusterName"] == "platform-cluster"
+    assert providers["clusterName"] == "blueprints-test"
     assert providers["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
     assert providers["defaultCapacityProviderStrategies"] == [
         {"capacityProvider": "FARGATE", "base": 1, "weight": 1}
     ]
 
 
+def test_container_insights_log_group_exists_before_the_cluster(plan: Plan) -> None:
+    group = plan.named("platform-container-insights")
+    assert set(group.inputs) == {"name", "retentionInDays", "kmsKeyId"}
+    assert group.inputs["name"] == "/aws/ecs/containerinsights/blueprints-test/performance"
+    assert group.inputs["retentionInDays"] == 30
+    assert group.inputs["kmsKeyId"].startswith(f"arn:aws:kms:us-east-1:{ACCOUNT}:key/")
+    assert plan.named("platform-cluster").dependencies == (group.urn,)
+    assert (
+        _plan(log_retention_days=365).named("platform-container-insights").inputs["retentionInDays"]
+        == 365
+    )
+
+
 def test_every_child_is_parented_to_the_component(plan: Plan) -> None:
     (component,) = plan.of_type(COMPONENT)
     children = [r for r in plan.resources if r.urn != component.urn]
-    assert len(children) == 8
+    assert len(children) == 9
     assert all(r.parent == component.urn for r in children)
     assert all(r.name.startswith("platform-") for r in children)
 
@@ -140,8 +155,20 @@ def test_ref_exposes_outputs() -> None:
     outputs = run_function(declare).outputs
     assert outputs["kms_key_arn"].startswith(f"arn:aws:kms:us-east-1:{ACCOUNT}:key/")
     assert outputs["alarm_topic_arn"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:platform-alarms"
-    assert outputs["cluster_arn"] == f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/platform-cluster"
-    assert outputs["cluster_name"] == "platform-cluster"
+    assert outputs["cluster_arn"] == f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/blueprints-test"
+    assert outputs["cluster_name"] == "blueprints-test"
+
+
+def test_ref_makes_services_wait_for_the_capacity_providers() -> None:
+    found: list[str] = []
+
+    def declare() -> None:
+        platform = Platform("platform", PlatformSpec())
+        assert platform.ref.cluster_dependencies == (platform.capacity_providers,)
+        found.append(type(platform.capacity_providers).__name__)
+
+    run_function(declare)
+    assert found == ["ClusterCapacityProviders"]
 
 
 @pytest.mark.parametrize(
@@ -149,6 +176,10 @@ def test_ref_exposes_outputs() -> None:
     [
         {"key_deletion_window_days": 6},
         {"key_deletion_window_days": 31},
+        {"log_retention_days": 0},
+        {"log_retention_days": 42},
+        {"alarm_emails": ["not-an-address"]},
+        {"alarm_emails": ["ops@example.com", "ops@example.com"]},
         {"protect": "maybe"},
         {"unknown": True},
     ],

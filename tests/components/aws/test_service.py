@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws
 import pytest
 from pydantic import ValidationError
 
@@ -441,3 +442,20 @@ def test_more_than_five_path_patterns_spread_over_consecutive_rules() -> None:
     assert [r.inputs["priority"] for r in rules] == [10, 11]
     values = [r.inputs["conditions"][0]["pathPattern"]["values"] for r in rules]
     assert values == [patterns[:5], patterns[5:]]
+
+
+def test_service_waits_for_the_clusters_capacity_providers() -> None:
+    """The strategy names FARGATE: ECS refuses the service until the cluster has it."""
+
+    def declare() -> None:
+        providers = pulumi_aws.ecs.ClusterCapacityProviders(
+            "cluster-capacity-providers",
+            cluster_name=PLATFORM.cluster_name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+        )
+        platform = dataclasses.replace(PLATFORM, cluster_dependencies=(providers,))
+        AutoscaledService("api", spec(), network=NETWORK, platform=platform, binding=Binding())
+
+    plan = run_function(declare)
+    service = plan.named("api-service")
+    assert plan.named("cluster-capacity-providers").urn in service.dependencies
