@@ -7,8 +7,9 @@ Two numbers per path (docs/capacity.md, ADR 0008):
   (`A = A1 x A2 x ...`). A tier the stack spreads over several Availability Zones with automatic
   failover is redundant: it is down only when every zone it runs in is down (`1 - (1 - a)^k`),
   or, for a quorum (Kafka writes with `min.insync.replicas`), when fewer than the quorum are up.
-  The unit `a` is the published single-instance SLA (Fargate task, RDS Single-AZ, ElastiCache
-  node; the EC2 instance-level SLA for load-balancer nodes and brokers). Regional services
+  The unit `a` is the published single-instance SLA (Fargate task, Aurora Single-AZ,
+  ElastiCache node; the EC2 instance-level SLA for load-balancer nodes, RDS Proxy endpoints and
+  brokers). Regional services
   with no zonal structure a stack controls (API Gateway, KMS) count at their published SLA.
   Zone failures are assumed independent and failover instant, so the estimate is optimistic
   about correlated failures; it is compared with the target.
@@ -115,24 +116,54 @@ def service_block(wiring: ServiceWiring, az_count: int, coeff: Coefficients) -> 
     )
 
 
-def postgres_block(pg: PostgresSpec, read_only: bool, coeff: Coefficients) -> Block:
-    unit = coeff.sla("rds_single_az")
-    if read_only and pg.read_replicas:
-        n = pg.read_replicas
-        return Block(
-            "postgres:readers",
-            any_of(unit, n),
-            unit,
-            f"any of {n} read replicas (DATABASE_READER_HOSTS), each {_pct(unit)}",
-        )
-    if pg.multi_az:
-        return Block(
+def postgres_blocks(
+    pg: PostgresSpec, read_only: bool, az_count: int, coeff: Coefficients
+) -> list[Block]:
+    """The Aurora cluster on a service's path: read-write services through the RDS Proxy to
+    the writer, read-only services to the readers (the reader endpoint).
+
+    Aurora fails the writer over to a reader, so the writer's role is up while an instance in
+    some zone is: `1 - (1 - a)^k` over the `k` zones the instances span (instances in one zone
+    fail together with it), `a` the Single-AZ SLA."""
+    unit = coeff.sla("aurora_single_az")
+    instances = pg.instance_count
+    sla = coeff.sla("aurora_multi_az") if instances >= 2 and az_count >= 2 else unit
+    if read_only and pg.readers:
+        zones = min(pg.readers, az_count)
+        return [
+            Block(
+                "postgres:readers",
+                any_of(unit, zones),
+                sla,
+                f"any of {pg.readers} readers (the reader endpoint) over {zones} AZs, each "
+                f"{_pct(unit)}",
+            )
+        ]
+    zones = min(instances, az_count)
+    if zones >= 2:
+        cluster = Block(
             "postgres",
-            any_of(unit, 2),
-            coeff.sla("rds_multi_az"),
-            f"Multi-AZ primary and standby, each {_pct(unit)}, failover assumed instant",
+            any_of(unit, zones),
+            sla,
+            f"the writer or a reader it fails over to, in {zones} AZs, each {_pct(unit)}, "
+            "failover assumed instant",
         )
-    return Block("postgres", unit, unit, "Single-AZ primary: no failover")
+    else:
+        cluster = Block("postgres", unit, unit, "a single writer: no failover target")
+    if read_only:
+        return [cluster]
+    proxy_unit = coeff.sla("zonal_unit")
+    proxy = any_of(proxy_unit, az_count)
+    return [
+        Block(
+            "postgres-proxy",
+            proxy,
+            proxy,
+            f"RDS Proxy endpoints in {az_count} AZs, each {_pct(proxy_unit)} (RDS Proxy "
+            "publishes no SLA: the estimate stands in for one)",
+        ),
+        cluster,
+    ]
 
 
 def redis_block(redis: RedisSpec, coeff: Coefficients) -> Block:
@@ -176,7 +207,9 @@ def service_path(resolved: ResolvedStack, wiring: ServiceWiring, coeff: Coeffici
     soft = [*soft, *sorted(declared)]
     if resolved.postgres is not None and definition.uses.postgres:
         read_only = definition.uses.postgres == "read-only"
-        chain.append(postgres_block(resolved.postgres, read_only, coeff))
+        chain.extend(
+            postgres_blocks(resolved.postgres, read_only, resolved.network.az_count, coeff)
+        )
     if resolved.redis is not None and definition.uses.redis and "redis" not in declared:
         chain.append(redis_block(resolved.redis, coeff))
     if resolved.kafka is not None and definition.produces and "kafka" not in declared:

@@ -11,7 +11,7 @@ Pure functions of the resolved specs (exactly what the stack creates) and the co
   where P is the partition count of the hot topic (the non dead-letter topic with the most).
 - **Redis**: `shards x ops/s per shard` against the requests/s of routed services using Redis
   times `redis_ops_per_request`.
-- **Postgres reads**: `replicas x reads/s per replica` (the primary when there is no replica)
+- **Postgres reads**: `readers x reads/s per reader` (the writer when there is no reader)
   against the requests/s of routed services using Postgres times `db_reads_per_request`, times
   `1 - cache_hit_ratio` when the service also has Redis.
 - **Headroom** = capacity / required - 1.
@@ -32,9 +32,12 @@ from blueprints.capacity.coefficients import Coefficients, load_coefficients
 from blueprints.model import DLQ_SUFFIX, Blueprint, Requirement
 from blueprints.resolve import ResolvedStack, ServiceWiring
 from components.specs import GatewaySpec, KafkaSpec, PostgresSpec, RedisSpec
+from components.specs.sizing import size_of
 
 MIN_HEADROOM = 0.30
 """Headroom every tier should keep at the peak (30 %)."""
+PROXY_MIN_VCPUS = 2
+"""RDS Proxy bills at least 2 vCPUs of database capacity."""
 
 
 def _round(value: float, digits: int = 3) -> float:
@@ -115,19 +118,27 @@ def redis_monthly(redis: RedisSpec, coeff: Coefficients) -> float:
 
 
 def postgres_readers(pg: PostgresSpec) -> tuple[int, str]:
-    """Instances serving reads: the replicas, or the primary when there is none."""
-    if pg.read_replicas:
-        return pg.read_replicas, pg.replica_class
+    """Instances serving reads: the readers (the Multi-AZ standby counts: an Aurora reader
+    serves reads), or the writer when there is none."""
+    if pg.readers:
+        return pg.readers, pg.replica_class
     return 1, pg.instance_class
 
 
 def postgres_monthly(pg: PostgresSpec, coeff: Coefficients) -> float:
+    """The writer and readers of the Aurora cluster and its storage (the cluster volume, once,
+    at `allocated_storage_gb`); I/O is not estimated."""
     hours = coeff.hours_per_month
-    copies = 2 if pg.multi_az else 1
-    primary = copies * coeff.hourly("rds_hour", pg.instance_class) * hours
-    replicas = pg.read_replicas * coeff.hourly("rds_hour", pg.replica_class) * hours
-    storage = (copies + pg.read_replicas) * pg.allocated_storage_gb
-    return primary + replicas + storage * coeff.price("rds_storage_gb_month")
+    writer = coeff.hourly("aurora_hour", pg.instance_class) * hours
+    readers = pg.readers * coeff.hourly("aurora_hour", pg.replica_class) * hours
+    storage = pg.allocated_storage_gb * coeff.price("aurora_storage_gb_month")
+    return writer + readers + storage
+
+
+def postgres_proxy_monthly(pg: PostgresSpec, coeff: Coefficients) -> float:
+    """RDS Proxy: billed per vCPU of the cluster's instances, at least 2."""
+    vcpus = int(size_of(pg.instance_class).cpu) + pg.readers * int(size_of(pg.replica_class).cpu)
+    return max(vcpus, PROXY_MIN_VCPUS) * coeff.price("rds_proxy_vcpu_hour") * coeff.hours_per_month
 
 
 def _tier(capacity: float, unit: str, required: float | None, **extra: Any) -> dict[str, Any]:
@@ -288,6 +299,7 @@ def cost_breakdown(
         out.update(entry_monthly(resolved.gateway, requirement, coeff))
     if resolved.postgres is not None:
         out["postgres"] = postgres_monthly(resolved.postgres, coeff)
+        out["postgres_proxy"] = postgres_proxy_monthly(resolved.postgres, coeff)
     if resolved.redis is not None:
         out["redis"] = redis_monthly(resolved.redis, coeff)
     if resolved.kafka is not None:
@@ -323,8 +335,9 @@ COST_NOTES = (
     "services and the collector at their minimum task counts; monthly_cost_at_max_usd at "
     "their maximum",
     "API Gateway or WAF requests and load-balancer LCUs (processed bytes only) at "
-    "average_to_peak x peak_rps; not included: data transfer, NAT per-GB charges, CloudWatch "
-    "logs and metrics, Secrets Manager, backups",
+    "average_to_peak x peak_rps; Aurora storage at allocated_storage_gb; not included: data "
+    "transfer, NAT per-GB charges, Aurora I/O, CloudWatch logs and metrics, Secrets Manager, "
+    "backups",
 )
 
 

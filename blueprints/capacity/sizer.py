@@ -32,6 +32,8 @@ from blueprints.capacity.report import (
     kafka_capacity,
     kafka_monthly,
     postgres_monthly,
+    postgres_proxy_monthly,
+    postgres_readers,
     redis_monthly,
     route_rps,
     shortfalls,
@@ -448,36 +450,33 @@ def _postgres(
     options = []
     largest = []
     for klass in _allowed(
-        _keys(coeff, space.postgres_classes, "rds_hour", "postgres_reads_per_replica"),
+        _keys(coeff, space.postgres_classes, "aurora_hour", "postgres_reads_per_replica"),
         bool(space.burstable),
     ):
         top = max(space.max_replicas, pg.read_replicas)
-        spec = pg.model_copy(
-            update={"read_replicas": top, "replica_instance_class": klass, "multi_az": multi}
-        )
-        capacity = max(top, 1) * coeff.lookup(
-            "postgres_reads_per_replica", klass if top else pg.instance_class
-        )
-        largest.append((-capacity, postgres_monthly(spec, coeff), top, klass))
-        for count in range(pg.read_replicas, space.max_replicas + 1):
-            reader = klass if count else pg.instance_class
-            capacity = max(count, 1) * coeff.lookup("postgres_reads_per_replica", reader)
-            if reads and capacity < reads * (1 + MIN_HEADROOM) - 1e-9:
-                continue
+        for count in range(pg.read_replicas, top + 1):
             spec = pg.model_copy(
                 update={"read_replicas": count, "replica_instance_class": klass, "multi_az": multi}
             )
-            options.append((postgres_monthly(spec, coeff), count, klass))
+            readers, reader_class = postgres_readers(spec)
+            capacity = readers * coeff.lookup("postgres_reads_per_replica", reader_class)
+            cost = postgres_monthly(spec, coeff) + postgres_proxy_monthly(spec, coeff)
+            if count == top:
+                largest.append((-capacity, cost, count, klass))
+            if reads and capacity < reads * (1 + MIN_HEADROOM) - 1e-9:
+                continue
+            options.append((cost, count, klass))
             break
     if options:
         cost, count, klass = min(options)
     else:
         _, cost, count, klass = min(largest)
     block: dict[str, Any] = {"read_replicas": count, "multi_az": multi}
-    if count:
+    if count or multi:
         block["replica_instance_class"] = klass
+    readers = max(count, 1 if multi else 0)
     return block, (
-        f"postgres: {reads:,.0f} reads/s: {count} replicas"
-        + (f" x {klass}" if count else " (the primary serves reads)")
-        + f"{', Multi-AZ primary' if multi else ''} ({cost:,.0f} USD/month)"
+        f"postgres: {reads:,.0f} reads/s: {readers} reader{'s' if readers != 1 else ''}"
+        + (f" x {klass}" if readers else " (the writer serves reads)")
+        + f"{', Multi-AZ' if multi else ''} ({cost:,.0f} USD/month)"
     )

@@ -154,6 +154,21 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "publicly_accessible": False,
         "skip_final_snapshot": False,
     },
+    "aws_rds_cluster": {
+        "allow_major_version_upgrade": False,
+        "copy_tags_to_snapshot": False,
+        "delete_automated_backups": True,
+        "deletion_protection": False,
+        "skip_final_snapshot": False,
+    },
+    "aws_rds_cluster_instance": {
+        "auto_minor_version_upgrade": True,
+        "copy_tags_to_snapshot": False,
+        "monitoring_interval": 0,
+        "promotion_tier": 0,
+        "publicly_accessible": False,
+    },
+    "aws_db_proxy": {"debug_logging": False, "require_tls": False},
     "aws_elasticache_replication_group": {
         "automatic_failover_enabled": False,
         "multi_az_enabled": False,
@@ -231,6 +246,8 @@ read "absent" and "null" differently: Checkov's CKV_AWS_24/25/260/277 treat an
 group) as open to the world, but pass it when `cidr_ipv4` is null, as Terraform shows it."""
 
 _BLOCK_DEFAULTS: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {
+    "aws_db_parameter_group": {("parameter",): {"apply_method": "immediate"}},
+    "aws_rds_cluster_parameter_group": {("parameter",): {"apply_method": "immediate"}},
     "aws_ecs_service": {("network_configuration",): {"assign_public_ip": False}},
     "aws_msk_cluster": {
         ("encryption_info", "encryption_in_transit"): {"client_broker": "TLS", "in_cluster": True},

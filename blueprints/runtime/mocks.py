@@ -88,6 +88,19 @@ def _prefixed(prefix: str) -> Callable[[OfflineMocks, str, State], State]:
     return build
 
 
+def _subnet(m: OfflineMocks, name: str, i: State) -> State:
+    """A subnet placed by zone ID gets the zone's name in the offline account, and back."""
+    zones = REGION_ZONES.get(m.region, {})
+    state: State = {"id": f"subnet-{_hex('subnet', name)}"}
+    zone_id, zone = i.get("availabilityZoneId"), i.get("availabilityZone")
+    if zone_id and not zone:
+        state["availabilityZone"] = zones.get(str(zone_id), f"{m.region}a")
+    elif zone and not zone_id:
+        names = {v: k for k, v in zones.items()}
+        state["availabilityZoneId"] = names.get(str(zone), f"{_region_code(m.region)}-az1")
+    return state
+
+
 def _security_group(m: OfflineMocks, name: str, i: State) -> State:
     sg = f"sg-{_hex('sg', name)}"
     return {"id": sg, "arn": m.arn("ec2", f"security-group/{sg}")}
@@ -140,6 +153,54 @@ def _rds_instance(m: OfflineMocks, name: str, i: State) -> State:
             }
         ]
     return state
+
+
+def _rds_cluster(m: OfflineMocks, name: str, i: State) -> State:
+    ident = str(i.get("clusterIdentifier") or name)
+    suffix = f"cluster-{_hex('rdsc', ident, length=12)}.{m.region}.rds.amazonaws.com"
+    state: State = {
+        "id": ident,
+        "clusterIdentifier": ident,
+        "endpoint": f"{ident}.{suffix}",
+        "readerEndpoint": f"{ident}.{suffix.replace('cluster-', 'cluster-ro-', 1)}",
+        "port": 5432,
+        "clusterResourceId": f"cluster-{_hex('rdscr', ident, length=26).upper()}",
+        "arn": m.arn("rds", f"cluster:{ident}"),
+    }
+    if i.get("manageMasterUserPassword"):
+        state["masterUserSecrets"] = [
+            {
+                "secretArn": m.arn(
+                    "secretsmanager", f"secret:rds!cluster-{_uuid('sec', ident)}-AbCdEf"
+                ),
+                "secretStatus": "active",
+                "kmsKeyId": i.get("masterUserSecretKmsKeyId", ""),
+            }
+        ]
+    return state
+
+
+def _rds_cluster_instance(m: OfflineMocks, name: str, i: State) -> State:
+    # Pulumi auto-names an instance's identifier: `<logical name>-<7 hex>`.
+    ident = str(i.get("identifier") or f"{name}-{_hex('autoname', 'rdsi', name, length=7)}")
+    host = f"{ident}.c{_hex('rds', ident, length=12)}.{m.region}.rds.amazonaws.com"
+    return {
+        "id": ident,
+        "identifier": ident,
+        "endpoint": host,
+        "port": 5432,
+        "dbiResourceId": f"db-{_hex('dbi', ident, length=26).upper()}",
+        "arn": m.arn("rds", f"db:{ident}"),
+    }
+
+
+def _rds_proxy(m: OfflineMocks, name: str, i: State) -> State:
+    proxy = str(i.get("name") or name)
+    return {
+        "id": proxy,
+        "arn": m.arn("rds", f"db-proxy:prx-{_hex('prx', proxy)}"),
+        "endpoint": f"{proxy}.proxy-{_hex('prxdns', proxy, length=12)}.{m.region}.rds.amazonaws.com",
+    }
 
 
 def _replication_group(m: OfflineMocks, name: str, i: State) -> State:
@@ -289,7 +350,7 @@ def _vpc_link(m: OfflineMocks, name: str, i: State) -> State:
 
 _OUTPUTS: dict[str, Callable[[OfflineMocks, str, State], State]] = {
     "aws:ec2/vpc:Vpc": _vpc,
-    "aws:ec2/subnet:Subnet": _prefixed("subnet"),
+    "aws:ec2/subnet:Subnet": _subnet,
     "aws:ec2/internetGateway:InternetGateway": _prefixed("igw"),
     "aws:ec2/natGateway:NatGateway": _prefixed("nat"),
     "aws:ec2/eip:Eip": _prefixed("eipalloc"),
@@ -303,6 +364,12 @@ _OUTPUTS: dict[str, Callable[[OfflineMocks, str, State], State]] = {
     "aws:iam/policy:Policy": _iam_policy,
     "aws:sns/topic:Topic": _sns_topic,
     "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _rds_cluster_instance,
+    "aws:rds/proxy:Proxy": _rds_proxy,
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": lambda m, name, i: {
+        "name": "default"
+    },
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:msk/cluster:Cluster": _msk_cluster,
     "aws:msk/configuration:Configuration": _msk_configuration,
@@ -325,11 +392,57 @@ _OUTPUTS: dict[str, Callable[[OfflineMocks, str, State], State]] = {
 
 
 # --- invokes ---------------------------------------------------------------------------------
+# Zone IDs of each region, and the zone name each maps to in the offline account: the mapping
+# is per account in AWS, so it is shuffled here too (us-east-1a is not use1-az1), which makes
+# code that picks zones by name rather than ID visible in tests.
+REGION_ZONES: dict[str, dict[str, str]] = {
+    "us-east-1": {
+        "use1-az1": "us-east-1d", "use1-az2": "us-east-1b", "use1-az3": "us-east-1a",
+        "use1-az4": "us-east-1c", "use1-az5": "us-east-1f", "use1-az6": "us-east-1e",
+    },
+    "us-east-2": {"use2-az1": "us-east-2a", "use2-az2": "us-east-2b", "use2-az3": "us-east-2c"},
+    "us-west-1": {"usw1-az1": "us-west-1b", "usw1-az3": "us-west-1c"},
+    "us-west-2": {
+        "usw2-az1": "us-west-2b", "usw2-az2": "us-west-2a", "usw2-az3": "us-west-2c",
+        "usw2-az4": "us-west-2d",
+    },
+    "eu-west-1": {"euw1-az1": "eu-west-1b", "euw1-az2": "eu-west-1c", "euw1-az3": "eu-west-1a"},
+    "eu-west-2": {"euw2-az1": "eu-west-2c", "euw2-az2": "eu-west-2a", "euw2-az3": "eu-west-2b"},
+    "eu-central-1": {
+        "euc1-az1": "eu-central-1c", "euc1-az2": "eu-central-1a", "euc1-az3": "eu-central-1b",
+    },
+}  # fmt: skip
+
+
+_DIRECTIONS = {
+    "north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+}  # fmt: skip
+
+
+def _region_code(region: str) -> str:
+    """The prefix of a region's zone IDs: `ap-southeast-2` -> `apse2`, `ca-central-1` -> `cac1`."""
+    parts = region.split("-")
+    return "".join([parts[0], *(_DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]), parts[-1]])
+
+
 def _azs(m: OfflineMocks, a: State) -> State:
-    letters = "abcdef"
+    """getAvailabilityZones: every zone of the region but the excluded IDs and names, sorted by
+    name as AWS returns them. A region missing from REGION_ZONES gets three zones."""
+    code = _region_code(m.region)
+    zones = REGION_ZONES.get(m.region) or {
+        f"{code}-az{n}": f"{m.region}{letter}" for n, letter in enumerate("abc", start=1)
+    }
+    excluded_ids = set(a.get("excludeZoneIds") or ())
+    excluded_names = set(a.get("excludeNames") or ())
+    kept = sorted(
+        (name, zone_id)
+        for zone_id, name in zones.items()
+        if zone_id not in excluded_ids and name not in excluded_names
+    )
     return {
-        "names": [f"{m.region}{c}" for c in letters],
-        "zoneIds": [f"use1-az{n}" for n in range(1, 7)],
+        "names": [name for name, _ in kept],
+        "zoneIds": [zone_id for _, zone_id in kept],
         "id": m.region,
     }
 

@@ -22,6 +22,7 @@ from components.aws.postgres import PostgresCluster
 from components.aws.redis import RedisCluster
 from components.aws.refs import Binding
 from components.aws.service import AutoscaledService
+from components.aws.zones import MSK_UNSUPPORTED_ZONE_IDS
 
 
 def build(stack: ResolvedStack, region: str) -> dict[str, Any]:
@@ -35,7 +36,13 @@ def build(stack: ResolvedStack, region: str) -> dict[str, Any]:
     opts = pulumi.ResourceOptions(provider=provider)
 
     platform = Platform(f"{bp}-platform", stack.platform, opts=opts)
-    network = Network(f"{bp}-network", stack.network, kms_key_arn=platform.kms_key_arn, opts=opts)
+    network = Network(
+        f"{bp}-network",
+        stack.network,
+        kms_key_arn=platform.kms_key_arn,
+        unsupported_zone_ids=MSK_UNSUPPORTED_ZONE_IDS if stack.kafka else (),
+        opts=opts,
+    )
     otel = OtelCollector(
         f"{bp}-otel", stack.otel, network=network.ref, platform=platform.ref, opts=opts
     )
@@ -99,8 +106,11 @@ def build(stack: ResolvedStack, region: str) -> dict[str, Any]:
         if gateway.domain_hosted_zone_id is not None:
             outputs["domainHostedZoneId"] = gateway.domain_hosted_zone_id
     if postgres:
+        # Services reach the writer through the proxy; migrations use the cluster endpoint
+        # with the master user's secret.
         outputs["postgresEndpoint"] = postgres.endpoint
-        outputs["postgresReaderEndpoints"] = postgres.reader_endpoints
+        outputs["postgresWriterEndpoint"] = postgres.writer_endpoint
+        outputs["postgresReaderEndpoint"] = postgres.reader_endpoint
         outputs["postgresSecretArn"] = postgres.secret_arn
     if redis:
         outputs["redisEndpoint"] = redis.configuration_endpoint

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -31,6 +33,9 @@ class Network(pulumi.ComponentResource):
 
     vpc_id: pulumi.Output[str]
     vpc_cidr_block: str
+    availability_zones: list[pulumi.Output[str]]
+    """Names of the zones of the private subnets, in subnet order (their zone IDs, chosen by
+    `chosen_zones`, are the same physical zones in every account)."""
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     nat_gateway_ids: list[pulumi.Output[str]]
@@ -43,14 +48,25 @@ class Network(pulumi.ComponentResource):
         spec: NetworkSpec,
         *,
         kms_key_arn: pulumi.Input[str],
+        unsupported_zone_ids: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TOKEN, name, None, opts)
         self._name = name
         self._spec = spec
-        zones = aws.get_availability_zones_output(
-            state="available", opts=pulumi.InvokeOutputOptions(parent=self)
+        excluded = sorted({*spec.exclude_zone_ids, *unsupported_zone_ids})
+        found = aws.get_availability_zones_output(
+            state="available",
+            exclude_zone_ids=excluded or None,
+            # Local and Wavelength zones are opt-in: regular zones only.
+            filters=[
+                aws.GetAvailabilityZonesFilterArgs(
+                    name="opt-in-status", values=["opt-in-not-required"]
+                )
+            ],
+            opts=pulumi.InvokeOutputOptions(parent=self),
         )
+        zones = found.apply(lambda z: chosen_zones(z, spec.az_count, excluded))
         public_cidrs, private_cidrs = spec.subnet_cidrs()
 
         self.vpc = aws.ec2.Vpc(
@@ -91,6 +107,7 @@ class Network(pulumi.ComponentResource):
 
         self.vpc_id = self.vpc.id
         self.vpc_cidr_block = spec.cidr_block
+        self.availability_zones = [s.availability_zone for s in self.private_subnets]
         self.public_subnet_ids = [s.id for s in self.public_subnets]
         self.private_subnet_ids = [s.id for s in self.private_subnets]
         self.nat_gateway_ids = [n.id for n in self.nat_gateways]
@@ -100,6 +117,7 @@ class Network(pulumi.ComponentResource):
             {
                 "vpc_id": self.vpc_id,
                 "vpc_cidr_block": self.vpc_cidr_block,
+                "availability_zones": self.availability_zones,
                 "public_subnet_ids": self.public_subnet_ids,
                 "private_subnet_ids": self.private_subnet_ids,
                 "nat_gateway_ids": self.nat_gateway_ids,
@@ -116,6 +134,7 @@ class Network(pulumi.ComponentResource):
             vpc_cidr_block=self.vpc_cidr_block,
             private_subnet_ids=self.private_subnet_ids,
             public_subnet_ids=self.public_subnet_ids,
+            availability_zones=self.availability_zones,
             namespace_id=self.namespace_id,
             namespace_name=self.namespace_name,
         )
@@ -129,13 +148,15 @@ class Network(pulumi.ComponentResource):
         tier: str,
         index: int,
         cidr: str,
-        zones: pulumi.Output[aws.GetAvailabilityZonesResult],
+        zones: pulumi.Output[list[Zone]],
     ) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
             f"{self._name}-{tier}-{index}",
             vpc_id=self.vpc.id,
             cidr_block=cidr,
-            availability_zone=zones.apply(lambda z: _zone_name(z, index)),
+            # By zone ID: zone names map to different physical zones in each account, and a
+            # service's unsupported zones (MSK's use1-az3) are published as IDs.
+            availability_zone_id=zones.apply(lambda z: z[index].zone_id),
             map_public_ip_on_launch=False,
             tags={"tier": tier},
             opts=self._child(),
@@ -245,12 +266,35 @@ class Network(pulumi.ComponentResource):
         return log_group
 
 
-def _zone_name(zones: aws.GetAvailabilityZonesResult, index: int) -> str:
-    if index >= len(zones.names):
+def _zone_id_order(zone_id: str) -> tuple[str, int]:
+    """`use1-az10` after `use1-az9`."""
+    prefix, _, number = zone_id.rpartition("-az")
+    return (prefix, int(number)) if number.isdigit() else (zone_id, 0)
+
+
+@dataclass(frozen=True)
+class Zone:
+    zone_id: str
+    name: str
+
+
+def chosen_zones(
+    zones: aws.GetAvailabilityZonesResult, count: int, excluded: Sequence[str]
+) -> list[Zone]:
+    """The `count` zones with the lowest zone IDs (`use1-az1` before `use1-az2`), so every
+    account of a stack uses the same physical zones. `excluded` zone IDs are already left out
+    by the query; they are named in the error when too few zones remain."""
+    found = sorted(
+        (Zone(zone_id, name) for zone_id, name in zip(zones.zone_ids, zones.names, strict=True)),
+        key=lambda z: _zone_id_order(z.zone_id),
+    )
+    if len(found) < count:
+        left_out = f" once {', '.join(excluded)} are left out" if excluded else ""
         raise ValueError(
-            f"az_count needs {index + 1} availability zones, the region has {len(zones.names)}"
+            f"az_count {count} needs {count} availability zones; the region has "
+            f"{len(found)}{left_out}"
         )
-    return zones.names[index]
+    return found[:count]
 
 
 def _flow_logs_trust_policy(*, account: str, partition: str, region: str) -> str:

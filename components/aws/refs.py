@@ -21,6 +21,8 @@ class NetworkRef:
     vpc_cidr_block: str
     private_subnet_ids: Sequence[pulumi.Input[str]]
     public_subnet_ids: Sequence[pulumi.Input[str]]
+    availability_zones: Sequence[pulumi.Input[str]]
+    """Zone names of the private subnets, in the same order (private subnet i is in zone i)."""
     namespace_id: pulumi.Input[str]
     """Cloud Map private DNS namespace services register in."""
     namespace_name: str

@@ -12,8 +12,8 @@ import pulumi_kubernetes as k8s
 
 from components.k8s.meta import metadata, storage_quantity
 from components.k8s.refs import ClusterRef, K8sBinding, Peer, SecretFile
-from components.k8s.sizing import size_of
 from components.specs.kafka import KafkaSpec, TopicSpec
+from components.specs.sizing import size_of
 
 TOKEN = "blueprints:k8s:KafkaCluster"
 API_VERSION = "kafka.strimzi.io/v1"

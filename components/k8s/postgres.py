@@ -11,8 +11,8 @@ import pulumi_random as random
 
 from components.k8s.meta import metadata
 from components.k8s.refs import ClusterRef, K8sBinding, Peer, SecretFile
-from components.k8s.sizing import Size, size_of
 from components.specs.postgres import PostgresSpec
+from components.specs.sizing import Size, size_of
 
 TOKEN = "blueprints:k8s:PostgresCluster"
 COMPONENT = "postgres"
@@ -123,7 +123,7 @@ class PostgresCluster(pulumi.ComponentResource):
         self._name = name
         self._spec = spec
         self._cluster = cluster
-        self.instances = instance_count(spec)
+        self.instances = spec.instance_count
         self.rw_service = f"{name}-rw"
         self.ro_service = f"{name}-ro"
         self.pooler_service = f"{name}-pooler-rw"
@@ -259,12 +259,6 @@ class PostgresCluster(pulumi.ComponentResource):
 def client_label(name: str) -> str:
     """Label a pod carries to be admitted by the database's NetworkPolicies."""
     return f"blueprints.io/client-{name}"
-
-
-def instance_count(spec: PostgresSpec) -> int:
-    """The primary, the read replicas and, for Multi-AZ without replicas, one standby."""
-    standbys = max(spec.read_replicas, 1 if spec.multi_az else 0)
-    return 1 + standbys
 
 
 def image_for(engine_version: str) -> str:

@@ -10,8 +10,8 @@ import pulumi_random as random
 
 from components.k8s.meta import metadata
 from components.k8s.refs import ClusterRef, K8sBinding, Peer, SecretFile
-from components.k8s.sizing import Size, size_of
 from components.specs.redis import RedisSpec
+from components.specs.sizing import Size, size_of
 
 TOKEN = "blueprints:k8s:RedisCluster"
 COMPONENT = "redis"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from components.specs.base import LogRetentionDays, Spec
+
+ZONE_ID = re.compile(r"^[a-z]{2,}[0-9]+-az[0-9]+$")
+"""An availability zone ID: `<region code>-az<n>` (`use1-az1`, `apne1-az4`, `usgw1-az2`)."""
 
 
 class NetworkSpec(Spec):
@@ -31,6 +35,23 @@ class NetworkSpec(Spec):
         default="internal", pattern=r"^[a-z][a-z0-9-]{0,30}(\.[a-z][a-z0-9-]{0,30})*$"
     )
     """Private DNS namespace (Cloud Map) services register in. Default: internal."""
+
+    exclude_zone_ids: tuple[str, ...] = ()
+    """Availability zone IDs (`use1-az3`, `euw1-az2`: IDs, not names, since names map to
+    different physical zones in each account) the subnets must not use, e.g. a zone where an
+    instance type is missing. The zones of the region that are left are taken lowest ID first.
+    Zones a component of the stack does not support are left out anyway (MSK's, for a stack
+    with Kafka: `components/aws/zones.py`). Default: none."""
+
+    @field_validator("exclude_zone_ids")
+    @classmethod
+    def _zone_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [z for z in value if not ZONE_ID.fullmatch(z)]
+        if bad:
+            raise ValueError(
+                f"not an availability zone ID: {', '.join(map(repr, bad))} (e.g. 'use1-az3')"
+            )
+        return value
 
     @field_validator("cidr_block")
     @classmethod

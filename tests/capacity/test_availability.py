@@ -29,10 +29,11 @@ def test_redundancy_formulas() -> None:
 
 def test_a_path_per_routed_service_and_the_weakest_is_the_estimate() -> None:
     avail = stack_report(resolved(shop(), OVERRIDES), coefficients=coefficients())["availability"]
-    # api: 2 tasks over 2 AZs; single-AZ Postgres; 3 Redis shards without replicas (each 0.999);
-    # it produces: Kafka writes need min.insync 1 of RF 2 (dev), 1 - 0.01^2; KMS.
-    api = API_GATEWAY * TWO_ZONES * TWO_TASKS * 0.995 * 0.999**3 * TWO_ZONES * KMS
-    # web: 1 task (no redundancy); read-only: any of 2 replicas; no Redis, produces nothing.
+    # api: 2 tasks over 2 AZs; the RDS Proxy over 2 AZs; the writer fails over to a reader in
+    # the other AZ (3 instances over 2 AZs, 99.5 % each); 3 Redis shards without replicas (each
+    # 0.999); it produces: Kafka writes need min.insync 1 of RF 2 (dev), 1 - 0.01^2; KMS.
+    api = API_GATEWAY * TWO_ZONES * TWO_TASKS * TWO_ZONES * TWO_TASKS * 0.999**3 * TWO_ZONES * KMS
+    # web: 1 task (no redundancy); read-only: any of 2 readers; no proxy, Redis or Kafka.
     web = API_GATEWAY * TWO_ZONES * 0.995 * (1 - 0.005**2) * KMS
     assert avail["paths"]["api"]["estimate"] == pytest.approx(api, abs=1e-6)
     assert avail["paths"]["web"]["estimate"] == pytest.approx(web, abs=1e-6)
@@ -40,6 +41,7 @@ def test_a_path_per_routed_service_and_the_weakest_is_the_estimate() -> None:
         "api-gateway",
         "load-balancer",
         "service:api",
+        "postgres-proxy",
         "postgres",
         "redis",
         "kafka",
@@ -52,11 +54,15 @@ def test_a_path_per_routed_service_and_the_weakest_is_the_estimate() -> None:
         "postgres:readers",
         "kms",
     ]
-    assert avail["weakest_path"] == "api" and avail["estimate"] == pytest.approx(api, abs=1e-6)
-    assert avail["meets"] is (api >= 0.99)
-    # The published SLAs of api's path in series, for contrast.
-    floor = API_GATEWAY * 0.9999 * 0.9999 * 0.995 * 0.999 * 0.999 * KMS
-    assert avail["published_slas"] == pytest.approx(floor, abs=1e-6)
+    # web's single task makes it the weakest path now that api's database fails over.
+    assert avail["weakest_path"] == "web" and avail["estimate"] == pytest.approx(web, abs=1e-6)
+    assert avail["meets"] is (web >= 0.99)
+    # The published SLAs of each path in series, for contrast (RDS Proxy has none: its
+    # estimate stands in; Aurora over 2 AZs: 99.99 %; one task: 99.5 %).
+    floor = API_GATEWAY * 0.9999 * 0.9999 * TWO_ZONES * 0.9999 * 0.999 * 0.999 * KMS
+    assert avail["paths"]["api"]["published_slas"] == pytest.approx(floor, abs=1e-6)
+    web_floor = API_GATEWAY * 0.9999 * 0.995 * 0.9999 * KMS
+    assert avail["published_slas"] == pytest.approx(web_floor, abs=1e-6)
 
 
 def test_workers_are_on_no_request_path() -> None:
@@ -73,7 +79,10 @@ def test_multi_az_datastores_are_redundant() -> None:
     api = request_paths(resolved(shop(), over), coefficients())[0]
     blocks = {b.component: b for b in api.chain}
     assert blocks["postgres"].estimate == pytest.approx(1 - 0.005**2)
-    assert blocks["postgres"].sla == 0.9995
+    assert blocks["postgres"].sla == 0.9999
+    single = request_paths(resolved(shop(), {}), coefficients())[0]
+    writer = {b.component: b for b in single.chain}["postgres"]
+    assert (writer.estimate, writer.sla) == (0.995, 0.995)  # a lone writer: no failover
     # every shard up; a shard is up while either of its 2 nodes is (0.999 each).
     assert blocks["redis"].estimate == pytest.approx((1 - 0.001**2) ** 3)
     assert blocks["redis"].sla == 0.9999
@@ -91,10 +100,17 @@ def test_soft_dependencies_leave_the_path() -> None:
         resolved(_soft(["redis", "kafka"]), OVERRIDES), coefficients=coefficients()
     )["availability"]
     api = avail["paths"]["api"]
-    assert api["chain"] == ["api-gateway", "load-balancer", "service:api", "postgres", "kms"]
+    assert api["chain"] == [
+        "api-gateway",
+        "load-balancer",
+        "service:api",
+        "postgres-proxy",
+        "postgres",
+        "kms",
+    ]
     assert api["soft_dependencies"] == ["kafka", "redis"]
     assert api["estimate"] == pytest.approx(
-        API_GATEWAY * TWO_ZONES * TWO_TASKS * 0.995 * KMS, abs=1e-6
+        API_GATEWAY * TWO_ZONES * TWO_TASKS * TWO_ZONES * TWO_TASKS * KMS, abs=1e-6
     )
 
 

@@ -76,9 +76,14 @@ def test_postgres_replicas_against_reads(report: dict) -> None:
     assert (pg["capacity"], pg["required"], pg["headroom"]) == (1000, 400, 1.5)
 
 
-def test_without_replicas_the_primary_serves_reads() -> None:
+def test_without_readers_the_writer_serves_reads() -> None:
     rep = stack_report(resolved(shop(), {}), coefficients=coefficients())
     assert rep["capacity"]["postgres_reads"]["capacity"] == 100  # one db.t4g.medium
+    # Multi-AZ adds a standby reader, which serves reads too.
+    multi = stack_report(
+        resolved(shop(), {"postgres": {"multi_az": True}}), coefficients=coefficients()
+    )
+    assert multi["capacity"]["postgres_reads"]["readers"] == 1
 
 
 def test_monthly_cost_at_the_minimum_counts(report: dict) -> None:
@@ -91,19 +96,23 @@ def test_monthly_cost_at_the_minimum_counts(report: dict) -> None:
     assert costs["load_balancer"] == pytest.approx(27.74)
     # 1000 req/s x 0.5 average x 3600 x 730 = 1314 M requests: 300 x 1 + 1014 x 0.5 USD.
     assert costs["api_gateway_requests"] == pytest.approx(807.0)
-    # primary 0.1 x 730 + 2 replicas x 0.2 x 730 + 3 x 20 GiB x 0.1
-    assert costs["postgres"] == pytest.approx(73 + 292 + 6)
+    # writer 0.1 x 730 + 2 readers x 0.2 x 730 + the cluster volume, once: 20 GiB x 0.1
+    assert costs["postgres"] == pytest.approx(73 + 292 + 2)
+    # RDS Proxy: 2 + 2 x 2 vCPUs (db.t4g.medium, db.r7g.large) x 0.01 x 730
+    assert costs["postgres_proxy"] == pytest.approx(6 * 0.01 * 730)
     assert costs["redis"] == pytest.approx(3 * 0.03 * 730)
     assert costs["kafka"] == pytest.approx(4 * 0.2 * 730 + 4 * 50 * 0.1)
     assert costs["kms"] == 1.0
-    assert report["monthly_cost_usd"] == pytest.approx(1974.26)
+    assert report["monthly_cost_usd"] == pytest.approx(1974.26 - 4 + 43.8)
 
 
-def test_multi_az_primary_and_its_storage_cost_twice() -> None:
+def test_multi_az_adds_a_reader_and_storage_is_billed_once() -> None:
     rep = stack_report(
         resolved(shop(), {"postgres": {"multi_az": True}}), coefficients=coefficients()
     )
-    assert rep["cost_breakdown"]["postgres"] == pytest.approx(2 * 0.1 * 730 + 2 * 20 * 0.1)
+    assert rep["cost_breakdown"]["postgres"] == pytest.approx(2 * 0.1 * 730 + 20 * 0.1)
+    # The proxy bills at least 2 vCPUs; two db.t4g.medium have 4.
+    assert rep["cost_breakdown"]["postgres_proxy"] == pytest.approx(4 * 0.01 * 730)
 
 
 def test_spot_keeps_one_regular_task_and_runs_the_rest_three_to_one_on_spot() -> None:
@@ -129,7 +138,7 @@ def test_shortfalls_name_the_tiers_and_the_availability() -> None:
     rep = stack_report(resolved(shop({"dev": requirement}), OVERRIDES), coefficients=coefficients())
     lines = shortfalls(rep)
     assert [line.split(": ")[0] for line in lines] == ["service:api", "service:web", "availability"]
-    assert "(path of api)" in lines[-1]
+    assert "(path of web)" in lines[-1]
 
 
 def test_report_without_requirements_has_no_required_numbers() -> None:

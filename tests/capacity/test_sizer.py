@@ -17,6 +17,7 @@ from blueprints.capacity.report import (
     kafka_capacity,
     kafka_monthly,
     postgres_monthly,
+    postgres_proxy_monthly,
     redis_monthly,
     tasks_monthly,
 )
@@ -49,6 +50,7 @@ def _variable_cost(stack: ResolvedStack) -> float:
     return (
         total
         + postgres_monthly(stack.postgres, coeff)
+        + postgres_proxy_monthly(stack.postgres, coeff)
         + redis_monthly(stack.redis, coeff)
         + kafka_monthly(stack.kafka, coeff)
     )
@@ -90,33 +92,35 @@ def _brute_force(rps: float, events: float, target: float) -> float:
             spec = base.model_copy(update={"instance_type": itype, "broker_count": brokers})
             kafka = min(kafka, kafka_monthly(spec, coeff))
     zonal, task, node = SLA["zonal_unit"], SLA["fargate_single"], SLA["elasticache_single"]
-    results = []
-    for (two, svc_cost), pg_multi, redis_multi in itertools.product(
-        services, (False, True), (False, True)
+    aurora = SLA["aurora_single_az"]
+    base_stack = resolved(shop(web=False), {})
+    assert base_stack.postgres and base_stack.redis
+    postgres = []  # (cost, availability) of each Aurora option meeting the reads
+    for klass, count, pg_multi in itertools.product(
+        SPACE.postgres_classes or (), range(4), (False, True)
     ):
-        base_stack = resolved(shop(web=False), {})
-        assert base_stack.postgres and base_stack.redis
-        pg_best = math.inf
-        for klass, count in itertools.product(SPACE.postgres_classes or (), range(4)):
-            reads = rps * 0.25
-            reader = klass if count else base_stack.postgres.instance_class
-            cap = max(count, 1) * coeff.lookup("postgres_reads_per_replica", reader)
-            if ok(cap, reads):
-                spec = base_stack.postgres.model_copy(
-                    update={
-                        "read_replicas": count,
-                        "replica_instance_class": klass,
-                        "multi_az": pg_multi,
-                    }
-                )
-                pg_best = min(pg_best, postgres_monthly(spec, coeff))
+        readers = max(count, 1 if pg_multi else 0)
+        reader = klass if readers else base_stack.postgres.instance_class
+        if not ok(max(readers, 1) * coeff.lookup("postgres_reads_per_replica", reader), rps * 0.25):
+            continue
+        spec = base_stack.postgres.model_copy(
+            update={"read_replicas": count, "replica_instance_class": klass, "multi_az": pg_multi}
+        )
+        # The writer fails over to a reader in the other AZ (2 AZs in dev).
+        up = 1 - (1 - aurora) ** 2 if readers else aurora
+        postgres.append((postgres_monthly(spec, coeff) + postgres_proxy_monthly(spec, coeff), up))
+    results = []
+    for (two, svc_cost), (pg_cost, pg_up), redis_multi in itertools.product(
+        services, postgres, (False, True)
+    ):
         # api's path on the api-gateway endpoint over 2 AZs: API Gateway, ALB nodes in 2 AZs,
-        # tasks in 2 AZs (or one task), Postgres (Multi-AZ pair or one instance), every Redis
-        # shard, Kafka writes (dev: 1 in-sync replica of 2, one per AZ), KMS.
+        # tasks in 2 AZs (or one task), the RDS Proxy in 2 AZs, the Aurora writer (or its
+        # failover), every Redis shard, Kafka writes (dev: 1 in-sync replica of 2, one per AZ),
+        # KMS.
         fixed_chain = (
             SLA["api_gateway"] * (1 - (1 - zonal) ** 2)
             * ((1 - (1 - task) ** 2) if two else task)
-            * ((1 - (1 - SLA["rds_single_az"]) ** 2) if pg_multi else SLA["rds_single_az"])
+            * (1 - (1 - zonal) ** 2) * pg_up
             * (1 - (1 - zonal) ** 2) * SLA["kms"]
         )  # fmt: skip
         for node_type, shards, replicas in itertools.product(
@@ -137,7 +141,7 @@ def _brute_force(rps: float, events: float, target: float) -> float:
                     "multi_az": redis_multi,
                 }
             )
-            results.append(svc_cost + kafka + pg_best + redis_monthly(spec, coeff))
+            results.append(svc_cost + kafka + pg_cost + redis_monthly(spec, coeff))
     return min(results)
 
 

@@ -38,7 +38,7 @@ def test_preview_prints_tree_counts_and_outputs() -> None:
     assert "orders-dev: blueprint orders, dev, target aws" in result.output
     assert "orders-postgres" in result.output
     assert "Resources by type" in result.output
-    assert "aws:rds/instance:Instance" in result.output
+    assert "aws:rds/cluster:Cluster" in result.output
     assert "Stack outputs" in result.output
     assert "otelEndpoint" in result.output
 

@@ -146,9 +146,9 @@ def test_document_has_what_checkov_needs(orders_prod: dict[str, Any]) -> None:
         assert r["type"].startswith("aws_")
     changes = {c["address"]: c for c in doc["resource_changes"]}
     assert set(changes) == {r["address"] for r in resources}
-    primary = changes["aws_db_instance.orders_postgres_primary"]["change"]
-    assert primary["actions"] == ["create"] and primary["before"] is None
-    assert primary["after"] == planned(doc, "aws_db_instance.orders_postgres_primary")["values"]
+    cluster = changes["aws_rds_cluster.orders_postgres_cluster"]["change"]
+    assert cluster["actions"] == ["create"] and cluster["before"] is None
+    assert cluster["after"] == planned(doc, "aws_rds_cluster.orders_postgres_cluster")["values"]
     provider = doc["configuration"]["provider_config"]["aws"]
     assert provider["expressions"]["region"] == {"constant_value": "us-east-1"}
     config = doc["configuration"]["root_module"]["resources"]
@@ -158,17 +158,20 @@ def test_document_has_what_checkov_needs(orders_prod: dict[str, Any]) -> None:
 
 def test_only_aws_resources_are_exported(orders_prod: dict[str, Any]) -> None:
     types = {r["type"] for r in orders_prod["planned_values"]["root_module"]["resources"]}
-    assert "aws_db_instance" in types and "aws_msk_cluster" in types
+    assert {"aws_rds_cluster", "aws_rds_cluster_instance", "aws_db_proxy"} <= types
+    assert "aws_msk_cluster" in types
     assert not any(t.startswith(("random", "kubernetes", "blueprints", "pulumi")) for t in types)
 
 
 def test_values_are_snake_case_with_blocks_as_lists(orders_prod: dict[str, Any]) -> None:
-    db = planned(orders_prod, "aws_db_instance.orders_postgres_primary")["values"]
+    db = planned(orders_prod, "aws_rds_cluster.orders_postgres_cluster")["values"]
     assert db["storage_encrypted"] is True
-    assert db["multi_az"] is True
+    assert db["engine"] == "aurora-postgresql"
     assert db["backup_retention_period"] == 30  # an int, as Terraform shows it
-    assert db["enabled_cloudwatch_logs_exports"] == ["postgresql", "upgrade"]
+    assert db["enabled_cloudwatch_logs_exports"] == ["postgresql"]
     assert "storageEncrypted" not in db
+    (proxy,) = of_type(orders_prod, "aws_db_proxy")
+    assert proxy["values"]["auth"][0]["iam_auth"] == "REQUIRED"  # `auths` -> `auth` blocks
 
     (msk,) = of_type(orders_prod, "aws_msk_cluster")
     encryption = msk["values"]["encryption_info"]
@@ -190,7 +193,7 @@ def test_values_are_snake_case_with_blocks_as_lists(orders_prod: dict[str, Any])
         "engine-log",
     }
 
-    (params,) = of_type(orders_prod, "aws_db_parameter_group")
+    (params,) = of_type(orders_prod, "aws_rds_cluster_parameter_group")
     assert {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"} in params["values"][
         "parameter"
     ]
@@ -222,17 +225,17 @@ def test_secrets_stay_masked_and_are_marked_sensitive(orders_prod: dict[str, Any
 def test_references_between_resources(orders_prod: dict[str, Any]) -> None:
     (key,) = of_type(orders_prod, "aws_kms_key")
     key_address = key["address"]
-    db = configured(orders_prod, "aws_db_instance.orders_postgres_primary")["expressions"]
+    db = configured(orders_prod, "aws_rds_cluster.orders_postgres_cluster")["expressions"]
     assert db["kms_key_id"] == {"references": [f"{key_address}.arn", key_address]}
     assert (
         db["vpc_security_group_ids"]["references"][0] == "aws_security_group.orders_postgres_sg.id"
     )
-    assert db["parameter_group_name"]["references"][0] == (
-        "aws_db_parameter_group.orders_postgres_params.name"
+    assert db["db_cluster_parameter_group_name"]["references"][0] == (
+        "aws_rds_cluster_parameter_group.orders_postgres_params.name"
     )
-    replica = configured(orders_prod, "aws_db_instance.orders_postgres_replica_0")["expressions"]
-    assert replica["replicate_source_db"]["references"][0] == (
-        "aws_db_instance.orders_postgres_primary.id"
+    reader = configured(orders_prod, "aws_rds_cluster_instance.orders_postgres_reader_0")
+    assert reader["expressions"]["cluster_identifier"]["references"][0] == (
+        "aws_rds_cluster.orders_postgres_cluster.id"
     )
     # Inside blocks, expressions follow the block shape (Checkov zips them with the values).
     (msk,) = of_type(orders_prod, "aws_msk_cluster")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from blueprints.policy.model import Resource, Rule, StackView, enforcement_levels
 
 RDS = "aws:rds/instance:Instance"
+CLUSTER = "aws:rds/cluster:Cluster"
 BUCKET = "aws:s3/bucket:Bucket"
 
 
@@ -32,7 +33,7 @@ MULTI_AZ = Rule(
     description="Databases run in two zones.",
     severity="high",
     remediation="Set multi_az=True.",
-    resource_types=(RDS,),
+    resource_types=(RDS, CLUSTER),
     check=_multi_az,
     enforcement=enforcement_levels(dev="advisory"),
     references=("CKV_AWS_157",),

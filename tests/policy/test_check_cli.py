@@ -30,6 +30,7 @@ BAD_PROD = """config:
     cost-center: cc-1100
   blueprints:overrides:
     postgres:
+      read_replicas: 0
       multi_az: false
       deletion_protection: false
     redis:
@@ -171,8 +172,8 @@ def test_every_stack_on_both_targets_by_default() -> None:
 def test_a_prod_stack_without_redundancy_fails_naming_the_rules(project_copy: Path) -> None:
     write_stack(project_copy, "orders-badprod", BAD_PROD)
     expected = {
-        ("multi-az", "rds-multi-az", "orders-postgres-primary"),
-        ("deletion", "rds-deletion-protection", "orders-postgres-primary"),
+        ("multi-az", "aurora-multi-az", "orders-postgres-cluster"),
+        ("deletion", "rds-deletion-protection", "orders-postgres-cluster"),
         ("redis", "elasticache-multi-az", "orders-redis-group"),
     }
     rules = {key: rule_named(name) for key, name, _ in expected}
@@ -201,7 +202,7 @@ def test_sarif_of_a_failing_stack_is_valid_and_points_at_the_stack_file(
     project_copy: Path,
 ) -> None:
     write_stack(project_copy, "orders-badprod", BAD_PROD)
-    multi_az = rule_named("rds-multi-az")
+    multi_az = rule_named("aurora-multi-az")
     result = check("--stack", "orders-badprod", "--format", "sarif")
     assert result.exit_code == 1, result.output
     document = json.loads(result.stdout)
@@ -220,7 +221,7 @@ def test_sarif_of_a_failing_stack_is_valid_and_points_at_the_stack_file(
     assert location["physicalLocation"]["region"] == {"startLine": 1}
     assert location["logicalLocations"][0]["kind"] == "resource"
     assert location["logicalLocations"][0]["fullyQualifiedName"].endswith(
-        "aws:rds/instance:Instance::orders-postgres-primary"
+        "aws:rds/cluster:Cluster::orders-postgres-cluster"
     )
 
 
@@ -412,8 +413,9 @@ def test_mutated_prod_plan_fails_naming_encryption_replicas_and_public_database(
     plan = json.loads(preview.stdout)
     for resource in plan["resources"]:
         inputs = resource["inputs"]
-        if resource["name"] == "orders-postgres-primary":
+        if resource["name"] == "orders-postgres-cluster":
             inputs["storageEncrypted"] = False
+        if resource["name"] == "orders-postgres-writer":
             inputs["publiclyAccessible"] = True
         if resource["name"] == "orders-orders-scaling-target":
             inputs["minCapacity"] = 0
@@ -423,8 +425,8 @@ def test_mutated_prod_plan_fails_naming_encryption_replicas_and_public_database(
     assert result.exit_code == 1, result.output
     findings = json.loads(result.stdout)["results"][0]["findings"]
     mandatory = {(f["name"], f["resource"]) for f in findings if f["enforcement"] == "mandatory"}
-    assert ("aws-rds-storage-encrypted", "orders-postgres-primary") in mandatory
-    assert ("aws-rds-not-public", "orders-postgres-primary") in mandatory
+    assert ("aws-rds-storage-encrypted", "orders-postgres-cluster") in mandatory
+    assert ("aws-rds-not-public", "orders-postgres-writer") in mandatory
     assert ("aws-ecs-min-capacity", "orders-orders-scaling-target") in mandatory
     untouched = check("--plan", str(tmp_path / "mutated.json"), "--environment", "prod")
     assert untouched.exit_code == 1

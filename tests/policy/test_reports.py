@@ -23,7 +23,7 @@ from blueprints.policy.reports import (
     render_text,
     sarif_document,
 )
-from tests.policy.sample_rules import BUCKET, RDS, RULES
+from tests.policy.sample_rules import BUCKET, CLUSTER, RDS, RULES
 
 SCHEMA_PATH = Path(__file__).with_name("sarif-schema-2.1.0.json")
 
@@ -80,7 +80,7 @@ def test_stack_result_counts_and_rules_not_run() -> None:
     assert (dev.mandatory, dev.advisory, dev.passed) == (0, 1, True)
     assert dev.not_run == {"T200": "disabled in dev"}
     assert clean.not_run == {
-        "T100": f"no {RDS} in the plan",
+        "T100": f"no {CLUSTER}, {RDS} in the plan",
         "T200": f"no {BUCKET} in the plan",
     }
     assert [r.id for r in prod.rules] == ["T100", "T200", "T300"]

@@ -78,24 +78,31 @@ def test_network_shape_follows_the_environment(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_postgres_replicas_multi_az_and_protection(stack: str) -> None:
+def test_postgres_readers_zones_and_protection(stack: str) -> None:
     env = stack.rsplit("-", 1)[1]
     spec = preview(stack).resolved.postgres
     assert spec is not None
-    instances = of_type(stack, "aws:rds/instance:Instance")
-    assert len(instances) == 1 + spec.read_replicas
-    primary = next(r for r in instances if r.name.endswith("-primary"))
-    assert primary.inputs["storageEncrypted"] is True
-    assert primary.inputs["multiAz"] is (env != "dev")
-    assert primary.inputs["manageMasterUserPassword"] is True
-    assert primary.inputs["publiclyAccessible"] is False
-    assert all(r.protect is (env == "prod") for r in instances)
-    assert primary.inputs["deletionProtection"] is (env == "prod")
-    replicas = [r for r in instances if r is not primary]
+    assert of_type(stack, "aws:rds/instance:Instance") == []
+    (cluster,) = of_type(stack, "aws:rds/cluster:Cluster")
+    assert cluster.inputs["engine"] == "aurora-postgresql"
+    assert cluster.inputs["storageEncrypted"] is True
+    assert cluster.inputs["manageMasterUserPassword"] is True
+    assert cluster.inputs["deletionProtection"] is (env == "prod")
+    instances = of_type(stack, "aws:rds/clusterInstance:ClusterInstance")
+    assert all(r.protect is (env == "prod") for r in [cluster, *instances])
+    assert all(r.inputs["publiclyAccessible"] is False for r in instances)
+    readers = [r for r in instances if "-reader-" in r.name]
     # The profile's count (dev 0, staging 1) unless the stack states its own.
     profile = {"dev": 0, "staging": 1}.get(env, spec.read_replicas)
     expected = stack_overrides(stack).get("postgres", {}).get("read_replicas", profile)
-    assert len(replicas) == spec.read_replicas == expected
+    assert len(readers) == spec.read_replicas == expected
+    assert len(instances) == 1 + expected
+    # Outside dev the writer has a failover target in another zone.
+    zones = {r.inputs["availabilityZone"] for r in instances}
+    assert len(zones) == (1 if env == "dev" else min(len(instances), 3))
+    (proxy,) = of_type(stack, "aws:rds/proxy:Proxy")
+    assert proxy.inputs["requireTls"] is True
+    assert proxy.inputs["auths"][0]["iamAuth"] == "REQUIRED"
 
 
 @pytest.mark.parametrize("stack", STACKS)

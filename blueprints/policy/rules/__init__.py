@@ -8,6 +8,7 @@ from blueprints.policy.rules import aws, common, kubernetes
 READS_THE_STACK = frozenset(
     {
         "BP130",
+        "BP146",
         "BP152",
         "BP185",
         "BP193",

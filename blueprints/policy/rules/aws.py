@@ -38,6 +38,8 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+RDS_PROXY = "aws:rds/proxy:Proxy"
 REDIS_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 MSK_CLUSTER = "aws:msk/cluster:Cluster"
 MSK_CONFIGURATION = "aws:msk/configuration:Configuration"
@@ -287,51 +289,91 @@ def _msk_in_transit(r: Resource, _: StackView) -> Iterator[str]:
 
 
 def _rds_force_ssl(view: StackView) -> Iterator[tuple[Resource | None, str]]:
-    """PostgreSQL instances force TLS with `rds.force_ssl=1` in their parameter group.
+    """PostgreSQL instances and Aurora PostgreSQL clusters force TLS with `rds.force_ssl=1` in
+    their parameter group (a cluster's: its DB cluster parameter group).
 
-    The group is found by the instance's `parameterGroupName` when it is a known value (an
-    explicit `name` input, the group's logical name or its auto-name); when it is unknown
-    (a real preview), by the parameter groups sharing the instance's parent component. A
-    literal name that matches no group of the stack is a group managed elsewhere: skipped.
-    Without a parameter group, the engine's default group applies: `rds.force_ssl` defaults
-    to 1 from PostgreSQL 15 on, 0 before. Only PostgreSQL is checked (the engine is read from
-    `engine`, or from the group's family for replicas, which have no engine input).
+    The group is found by the database's `parameterGroupName` (`dbClusterParameterGroupName`)
+    when it is a known value (an explicit `name` input, the group's logical name or its
+    auto-name); when it is unknown (a real preview), by the groups sharing the database's parent
+    component. A literal name that matches no group of the stack is a group managed elsewhere:
+    skipped. Without a group, the engine's default applies: for RDS for PostgreSQL
+    `rds.force_ssl` defaults to 1 from PostgreSQL 15 on, 0 before; an Aurora PostgreSQL cluster
+    on its default cluster group is reported (the default is not 1 on every version). Only
+    PostgreSQL is checked (the engine is read from `engine`, or from the group's family for
+    replicas, which have no engine input).
     """
-    groups = view.of_type(RDS_PARAMETER_GROUP)
-    for instance in view.of_type(RDS_INSTANCE):
-        reference = instance.get("parameterGroupName")
+    yield from _force_ssl_of(view.of_type(RDS_INSTANCE), view, "parameterGroupName", False)
+    yield from _force_ssl_of(view.of_type(RDS_CLUSTER), view, "dbClusterParameterGroupName", True)
+
+
+def _force_ssl_of(
+    databases: list[Resource], view: StackView, key: str, cluster: bool
+) -> Iterator[tuple[Resource, str]]:
+    groups = view.of_type(RDS_CLUSTER_PARAMETER_GROUP if cluster else RDS_PARAMETER_GROUP)
+    engine_name = "aurora-postgresql" if cluster else "postgres"
+    for database in databases:
+        engine = database.get("engine")
+        reference = database.get(key)
         if reference is None:
-            if instance.get("engine") == "postgres" and not _is_replica(instance):
-                major = _number(str(instance.get("engineVersion", "")).split(".")[0])
-                if major is not None and major < 15:
-                    yield (
-                        instance,
-                        (
-                            f"PostgreSQL {_fmt(major)} with the default parameter group does not "
-                            "force TLS (rds.force_ssl defaults to 0 before PostgreSQL 15)"
-                        ),
-                    )
+            if engine != engine_name or _is_replica(database):
+                continue
+            if cluster:
+                yield (
+                    database,
+                    "Aurora PostgreSQL cluster on the default cluster parameter group, which "
+                    "does not set rds.force_ssl=1 on every version",
+                )
+                continue
+            major = _number(str(database.get("engineVersion", "")).split(".")[0])
+            if major is not None and major < 15:
+                yield (
+                    database,
+                    (
+                        f"PostgreSQL {_fmt(major)} with the default parameter group does not "
+                        "force TLS (rds.force_ssl defaults to 0 before PostgreSQL 15)"
+                    ),
+                )
             continue
         if isinstance(reference, str) and _known(reference):
             matched = [g for g in groups if _auto_named(reference, g, "name")]
         else:
-            matched = [g for g in groups if g.parent == instance.parent]
+            matched = [g for g in groups if g.parent == database.parent]
         for group in matched:
             family = str(group.get("family", ""))
-            engine = instance.get("engine")
-            if not (family.startswith("postgres") or (engine == "postgres" and not family)):
+            if not (family.startswith(engine_name) or (engine == engine_name and not family)):
                 continue
             value = _parameter(group, "rds.force_ssl")
             if value is None:
                 yield (
-                    instance,
+                    database,
                     (
                         f"parameter group {group.name} does not set rds.force_ssl=1 "
                         "(clients may connect without TLS)"
                     ),
                 )
             elif _known(value) and str(value).strip() != "1":
-                yield instance, f"parameter group {group.name} sets rds.force_ssl={value}"
+                yield database, f"parameter group {group.name} sets rds.force_ssl={value}"
+
+
+def _proxy_tls(r: Resource, _: StackView) -> Iterator[str]:
+    """Default: `requireTls` false, so clients may reach the proxy in plain text."""
+    if _flag(r.get("requireTls"), False) is False:
+        yield "the proxy accepts connections without TLS (requireTls false or unset)"
+
+
+def _proxy_iam_auth(r: Resource, _: StackView) -> Iterator[str]:
+    """Clients authenticate to the proxy with IAM tokens: `defaultAuthScheme` IAM_AUTH
+    (end-to-end IAM), or `iamAuth` REQUIRED on every secret it signs in with. Default:
+    DISABLED, so a client holds the database password the secret rotates."""
+    if r.get("defaultAuthScheme") == "IAM_AUTH":
+        return
+    auths = r.get("auths") or []
+    for i, auth in enumerate(auths if isinstance(auths, list) else []):
+        if not isinstance(auth, Mapping):
+            continue
+        mode = auth.get("iamAuth", "DISABLED")
+        if _known(mode) and mode != "REQUIRED":
+            yield f"auths[{i}] lets clients sign in with the password (iamAuth {mode})"
 
 
 def _parameter(group: Resource, name: str) -> Any:
@@ -520,6 +562,36 @@ def _rds_multi_az(r: Resource, _: StackView) -> Iterator[str]:
         return
     if _flag(r.get("multiAz"), False) is False:
         yield "primary runs in a single availability zone (multiAz false or unset)"
+
+
+def _aurora_multi_az(r: Resource, view: StackView) -> Iterator[str]:
+    """An Aurora cluster has a failover target: at least two cluster instances, in at least two
+    availability zones when their zones are known (storage always spans three zones; an
+    instance does not). A Multi-AZ DB cluster (non-Aurora engine with
+    `dbClusterInstanceClass`) always has three instances and is skipped.
+
+    An instance belongs to the cluster when its `clusterIdentifier` names it (the cluster's
+    `clusterIdentifier` input, logical name or auto-name), or, when unknown (a real preview),
+    when it shares the cluster's parent component."""
+    if r.get("dbClusterInstanceClass") is not None:
+        return
+    instances = [i for i in view.of_type(RDS_CLUSTER_INSTANCE) if _member_of(i, r)]
+    if len(instances) < 2:
+        yield (
+            f"the cluster has {len(instances)} instance{'s' if len(instances) != 1 else ''}: "
+            "no reader to fail over to"
+        )
+        return
+    zones = [i.get("availabilityZone") for i in instances]
+    if all(isinstance(z, str) and _known(z) for z in zones) and len(set(zones)) < 2:
+        yield f"every instance of the cluster is in {zones[0]}: a zone outage stops it"
+
+
+def _member_of(instance: Resource, cluster: Resource) -> bool:
+    reference = instance.get("clusterIdentifier")
+    if isinstance(reference, str) and _known(reference):
+        return _auto_named(reference, cluster, "clusterIdentifier")
+    return instance.parent == cluster.parent
 
 
 def _datastore_protected(r: Resource, _: StackView) -> Iterator[str]:
@@ -1050,11 +1122,11 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "BP113",
         "aws-rds-force-ssl",
-        "PostgreSQL instances refuse connections without TLS (rds.force_ssl=1 in their "
-        "parameter group).",
+        "PostgreSQL instances and Aurora PostgreSQL clusters refuse connections without TLS "
+        "(rds.force_ssl=1 in their parameter group or DB cluster parameter group).",
         "high",
-        "Give the instance a parameter group with rds.force_ssl=1 (default from PostgreSQL 15 "
-        "only when no custom group is used).",
+        "Give the database a parameter group with rds.force_ssl=1 (an RDS instance's default "
+        "from PostgreSQL 15 only when no custom group is used).",
         EVERYWHERE,
         ("CKV2_AWS_69", "SEC09-BP02"),
         stack_check=_rds_force_ssl,
@@ -1069,6 +1141,31 @@ RULES: tuple[Rule, ...] = (
         ("CKV_AWS_2", "CKV_AWS_103", "SEC09-BP02"),
         types=LISTENERS,
         check=_listener_tls,
+    ),
+    _rule(
+        "BP116",
+        "aws-rds-proxy-tls",
+        "RDS Proxies require TLS from clients.",
+        "high",
+        "Set require_tls=True (the PostgresCluster component does).",
+        EVERYWHERE,
+        ("SEC09-BP02",),
+        types=(RDS_PROXY,),
+        check=_proxy_tls,
+    ),
+    _rule(
+        "BP117",
+        "aws-rds-proxy-iam-auth",
+        "RDS Proxies authenticate clients with IAM (iam_auth REQUIRED on every auth, or "
+        "default_auth_scheme IAM_AUTH): no client holds the database password, so rotating "
+        "it breaks no one.",
+        "medium",
+        "Set iam_auth='REQUIRED' on each auth (or default_auth_scheme='IAM_AUTH') and have "
+        "clients connect with rds generate-db-auth-token.",
+        BEYOND_DEV,
+        ("SEC02-BP02",),
+        types=(RDS_PROXY,),
+        check=_proxy_iam_auth,
     ),
     _rule(
         "BP115",
@@ -1086,7 +1183,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "BP120",
         "aws-rds-not-public",
-        "RDS instances are not publicly accessible.",
+        "RDS and Aurora instances are not publicly accessible.",
         "critical",
         "Set publicly_accessible=False and place the instance in private subnets.",
         EVERYWHERE,
@@ -1128,14 +1225,14 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "BP130",
         "aws-rds-backup-retention",
-        "RDS primaries keep automated backups (point-in-time recovery): 7 days or more in "
-        "prod, 1 or more elsewhere.",
+        "RDS primaries and Aurora clusters keep automated backups (point-in-time recovery): 7 "
+        "days or more in prod, 1 or more elsewhere.",
         "high",
         "Set backup_retention_period (the postgres spec's backup_retention_days) to 7 or more "
         "in prod.",
         EVERYWHERE,
         ("CKV_AWS_133", "AwsSolutions-RDS13", "REL09-BP03"),
-        types=(RDS_INSTANCE,),
+        types=(RDS_INSTANCE, RDS_CLUSTER),
         check=_rds_backups,
     ),
     _rule(
@@ -1218,6 +1315,19 @@ RULES: tuple[Rule, ...] = (
         check=_lb_deletion_protection,
     ),
     # BP15x Kafka replication
+    _rule(
+        "BP146",
+        "aws-aurora-multi-az",
+        "Aurora clusters have a reader in another availability zone in prod (a failover "
+        "target for the writer).",
+        "high",
+        "Set read_replicas to 1 or more, or multi_az=True (the postgres spec), with the "
+        "network over two or more zones.",
+        PROD_ONLY,
+        ("AwsSolutions-RDS3", "REL10-BP01"),
+        types=(RDS_CLUSTER,),
+        check=_aurora_multi_az,
+    ),
     _rule(
         "BP150",
         "aws-msk-broker-replication",
@@ -1379,56 +1489,57 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "BP180",
         "aws-rds-performance-insights",
-        "RDS instances have Performance Insights on.",
+        "RDS and Aurora instances have Performance Insights on.",
         "low",
         "Set performance_insights_enabled=True with the stack KMS key.",
         BEYOND_DEV,
         ("CKV_AWS_353", "REL06-BP01"),
-        types=(RDS_INSTANCE,),
+        types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE),
         check=_performance_insights,
     ),
     _rule(
         "BP181",
         "aws-rds-enhanced-monitoring",
-        "RDS instances have enhanced monitoring on.",
+        "RDS and Aurora instances have enhanced monitoring on.",
         "low",
         "Set monitoring_interval (1-60 s) and a monitoring_role_arn.",
         BEYOND_DEV,
         ("CKV_AWS_118", "REL06-BP01"),
-        types=(RDS_INSTANCE,),
+        types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE),
         check=_enhanced_monitoring,
     ),
     _rule(
         "BP182",
         "aws-rds-log-exports",
-        "RDS instances export their logs to CloudWatch Logs.",
+        "RDS instances and Aurora clusters export their logs to CloudWatch Logs.",
         "medium",
-        "Set enabled_cloudwatch_logs_exports (['postgresql', 'upgrade'] for PostgreSQL).",
+        "Set enabled_cloudwatch_logs_exports (['postgresql', 'upgrade'] for RDS for PostgreSQL, "
+        "['postgresql'] for Aurora PostgreSQL).",
         BEYOND_DEV,
         ("CKV_AWS_129", "SEC04-BP01"),
-        types=(RDS_INSTANCE,),
+        types=(RDS_INSTANCE, RDS_CLUSTER),
         check=_log_exports,
     ),
     _rule(
         "BP183",
         "aws-rds-iam-authentication",
-        "RDS instances accept IAM database authentication (advisory).",
+        "RDS instances and Aurora clusters accept IAM database authentication (advisory).",
         "low",
         "Set iam_database_authentication_enabled=True.",
         ADVISORY,
         ("CKV_AWS_161",),
-        types=(RDS_INSTANCE,),
+        types=(RDS_INSTANCE, RDS_CLUSTER),
         check=_iam_auth,
     ),
     _rule(
         "BP184",
         "aws-rds-auto-minor-upgrades",
-        "RDS instances take minor engine upgrades automatically.",
+        "RDS and Aurora instances take minor engine upgrades automatically.",
         "low",
         "Leave auto_minor_version_upgrade at its default (true).",
         BEYOND_DEV,
         ("CKV_AWS_226",),
-        types=(RDS_INSTANCE,),
+        types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE),
         check=_minor_upgrades,
     ),
     _rule(

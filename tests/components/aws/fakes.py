@@ -7,6 +7,7 @@ NETWORK = NetworkRef(
     vpc_cidr_block="10.0.0.0/16",
     private_subnet_ids=["subnet-priv-a", "subnet-priv-b", "subnet-priv-c"],
     public_subnet_ids=["subnet-pub-a", "subnet-pub-b", "subnet-pub-c"],
+    availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
     namespace_id="ns-0123456789abcdef",
     namespace_name="test.internal",
 )

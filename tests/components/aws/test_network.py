@@ -69,17 +69,18 @@ def test_vpc_has_dns(per_az: Plan) -> None:
 
 def test_subnets_cidrs_zones_and_tiers(per_az: Plan) -> None:
     expected = {
-        "net-private-0": ("10.0.0.0/19", "us-east-1a", "private"),
-        "net-private-1": ("10.0.32.0/19", "us-east-1b", "private"),
-        "net-private-2": ("10.0.64.0/19", "us-east-1c", "private"),
-        "net-public-0": ("10.0.224.0/22", "us-east-1a", "public"),
-        "net-public-1": ("10.0.228.0/22", "us-east-1b", "public"),
-        "net-public-2": ("10.0.232.0/22", "us-east-1c", "public"),
+        "net-private-0": ("10.0.0.0/19", "use1-az1", "private"),
+        "net-private-1": ("10.0.32.0/19", "use1-az2", "private"),
+        "net-private-2": ("10.0.64.0/19", "use1-az3", "private"),
+        "net-public-0": ("10.0.224.0/22", "use1-az1", "public"),
+        "net-public-1": ("10.0.228.0/22", "use1-az2", "public"),
+        "net-public-2": ("10.0.232.0/22", "use1-az3", "public"),
     }
-    for name, (cidr, zone, tier) in expected.items():
+    for name, (cidr, zone_id, tier) in expected.items():
         subnet = per_az.named(name).inputs
         assert subnet["cidrBlock"] == cidr
-        assert subnet["availabilityZone"] == zone
+        assert subnet["availabilityZoneId"] == zone_id
+        assert "availabilityZone" not in subnet
         assert subnet["tags"] == {"tier": tier}
         assert subnet["mapPublicIpOnLaunch"] is False
 
@@ -215,3 +216,65 @@ def test_ref_exposes_outputs() -> None:
 def test_bad_specs_are_rejected(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         NetworkSpec.model_validate(bad)
+
+
+def _zones_plan(region: str = "us-east-1", **kwargs: object) -> Plan:
+    def declare() -> None:
+        network = Network(
+            "net",
+            NetworkSpec.model_validate({"az_count": 3, **kwargs.pop("spec", {})}),  # type: ignore[arg-type]
+            kms_key_arn=PLATFORM.kms_key_arn,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        pulumi.export("zones", network.availability_zones)
+
+    return run_function(declare, region=region)
+
+
+def test_zones_a_component_does_not_support_are_left_out() -> None:
+    """MSK cannot use use1-az3: with it left out, the next zone ID is taken, whatever its name."""
+    plan = _zones_plan(unsupported_zone_ids=["use1-az3"])
+    ids = [plan.named(f"net-private-{i}").inputs["availabilityZoneId"] for i in range(3)]
+    assert ids == ["use1-az1", "use1-az2", "use1-az4"]
+    # us-east-1a is use1-az3 in the offline account: picking by name would have taken it.
+    assert plan.outputs["zones"] == ["us-east-1d", "us-east-1b", "us-east-1c"]
+
+
+def test_the_spec_can_leave_zones_out_too() -> None:
+    plan = _zones_plan(spec={"exclude_zone_ids": ["use1-az1"]}, unsupported_zone_ids=["use1-az3"])
+    ids = [plan.named(f"net-private-{i}").inputs["availabilityZoneId"] for i in range(3)]
+    assert ids == ["use1-az2", "use1-az4", "use1-az5"]
+
+
+def test_too_few_zones_left_is_an_error_naming_them() -> None:
+    with pytest.raises(
+        Exception,
+        match=r"az_count 3 needs 3 availability zones; the region has 1 once usw1-az3 are left out",
+    ):
+        _zones_plan(region="us-west-1", unsupported_zone_ids=["usw1-az3"])
+
+
+def test_chosen_zones_takes_the_lowest_zone_ids() -> None:
+    from pulumi_aws import GetAvailabilityZonesResult
+
+    from components.aws.network import Zone, chosen_zones
+
+    result = GetAvailabilityZonesResult(
+        all_availability_zones=None,
+        exclude_names=None,
+        exclude_zone_ids=None,
+        filters=None,
+        group_names=["r"],
+        id="r",
+        names=["r-a", "r-b", "r-c"],
+        region="r",
+        state="available",
+        zone_ids=["x1-az10", "x1-az2", "x1-az9"],
+    )
+    assert chosen_zones(result, 2, []) == [Zone("x1-az2", "r-b"), Zone("x1-az9", "r-c")]
+
+
+@pytest.mark.parametrize("bad", ["us-east-1a", "az3", "USE1-AZ3"])
+def test_exclude_zone_ids_must_be_zone_ids(bad: str) -> None:
+    with pytest.raises(ValidationError, match="not an availability zone ID"):
+        NetworkSpec(exclude_zone_ids=(bad,))

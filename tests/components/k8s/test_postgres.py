@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from blueprints.runtime import Plan, PlannedResource, run_function
-from components.k8s.postgres import PostgresCluster, image_for, instance_count
+from components.k8s.postgres import PostgresCluster, image_for
 from components.k8s.refs import ClusterRef, Peer, SecretFile
 from components.specs.postgres import PostgresSpec
 from tests.components.k8s.fakes import CLUSTER
@@ -323,7 +323,7 @@ def test_read_only_binding(ha: tuple[Plan, PostgresCluster]) -> None:
 )
 def test_instance_count(replicas: int, multi_az: bool, expected: int) -> None:
     spec = PostgresSpec(read_replicas=replicas, multi_az=multi_az)
-    assert instance_count(spec) == expected
+    assert spec.instance_count == expected
 
 
 def test_image_pinned_per_major() -> None:

@@ -1,4 +1,6 @@
-"""AWS instance classes as Kubernetes resources, so one stack file sizes both targets.
+"""AWS instance classes as vCPUs and memory: Kubernetes requests and limits (so one stack
+file sizes both targets), and the AWS components' thresholds and prices that scale with an
+instance (freeable-memory alarms, RDS Proxy's per-vCPU price).
 
 A class becomes its vCPUs and memory (the r-family's memory; m- and larger t-classes half of
 it). Source: the AWS instance type pages (vCPU and memory per class).
@@ -43,7 +45,7 @@ def size_of(instance_class: str) -> Size:
     family, size = parts[-2], parts[-1]
     if size not in _BY_SIZE:
         raise ValueError(
-            f"instance class {instance_class!r}: size {size!r} has no Kubernetes equivalent; "
+            f"instance class {instance_class!r}: size {size!r} is not one this project knows; "
             f"use one of {', '.join(_BY_SIZE)}"
         )
     cpus, gib = _BY_SIZE[size]
