@@ -38,6 +38,7 @@ class Preview:
                     "parent": r.parent,
                     "protect": r.protect,
                     "inputs": r.inputs,
+                    "dependencies": list(r.dependencies),
                 }
                 for r in self.plan.sorted()
             ],

@@ -61,6 +61,17 @@ def new(
         Path | None,
         typer.Option(help="A custom catalog folder; its blueprint is copied into the project."),
     ] = None,
+    jwt_issuer: Annotated[
+        str | None,
+        typer.Option(
+            help="Issuer of the JWTs the prod stack's routes require (your identity provider). "
+            "Default: a placeholder to replace (the prod API answers 401 until then)."
+        ),
+    ] = None,
+    jwt_audience: Annotated[
+        str | None,
+        typer.Option(help="Audience of those JWTs. Default: the project name."),
+    ] = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt (portals, CI): options or defaults.")
     ] = False,
@@ -81,6 +92,8 @@ def new(
         "cost_center": cost_center,
         "region": region,
         "catalog": str(catalog) if catalog is not None else None,
+        "jwt_issuer": jwt_issuer,
+        "jwt_audience": jwt_audience,
     }
     if raw["catalog"] is not None and not Path(raw["catalog"]).is_dir():
         raise ConfigError("--catalog", "", f"{raw['catalog']!r} is not a folder")

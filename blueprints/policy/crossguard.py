@@ -188,6 +188,7 @@ def _resource_of_policy_resource(r: PolicyResource) -> Resource:
         parent=parent,
         props=plain(r.props),
         protect=bool(r.opts.protect) if r.opts else False,
+        dependencies=tuple(sorted(d.urn for d in r.dependencies)),
     )
 
 

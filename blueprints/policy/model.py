@@ -27,6 +27,9 @@ class Resource:
     props: Mapping[str, Any]
     """Input properties, camelCase, secrets as `[secret]`."""
     protect: bool = False
+    dependencies: tuple[str, ...] | None = None
+    """URNs the resource depends on (explicit `depends_on` and inputs from other resources);
+    None when the plan does not say (rules about ordering then skip it)."""
 
     def get(self, path: str, default: Any = None) -> Any:
         """A nested property by dotted path (`encryptionInfo.encryptionInTransit.clientBroker`);

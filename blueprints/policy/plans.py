@@ -15,7 +15,13 @@ from blueprints.runtime import Plan
 def view_of_plan(plan: Plan, environment: str) -> StackView:
     resources = tuple(
         Resource(
-            urn=r.urn, type=r.type, name=r.name, parent=r.parent, props=r.inputs, protect=r.protect
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            parent=r.parent,
+            props=r.inputs,
+            protect=r.protect,
+            dependencies=r.dependencies,
         )
         for r in plan.sorted()
     )
@@ -71,9 +77,16 @@ def _from_blueprints(data: dict[str, Any], source: str, environment: str | None)
                 parent=r.get("parent"),
                 props=r.get("inputs") or {},
                 protect=bool(r.get("protect", False)),
+                dependencies=_dependencies(r.get("dependencies")),
             )
         )
     return StackView(stack=stack, environment=str(env), resources=tuple(resources))
+
+
+def _dependencies(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(sorted(str(v) for v in value))
 
 
 def _from_pulumi(data: dict[str, Any], source: str, environment: str | None) -> StackView:
@@ -100,6 +113,7 @@ def _from_pulumi(data: dict[str, Any], source: str, environment: str | None) -> 
                 parent=state.get("parent"),
                 props=state.get("inputs") or {},
                 protect=bool(state.get("protect", False)),
+                dependencies=_dependencies(state.get("dependencies")),
             )
         )
     if stack == "plan" and resources:

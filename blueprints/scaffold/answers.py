@@ -32,7 +32,12 @@ OPTION_OF_FIELD = {
     "cost_center": "--cost-center",
     "region": "--region",
     "catalog": "--catalog",
+    "jwt_issuer": "--jwt-issuer",
+    "jwt_audience": "--jwt-audience",
 }
+PLACEHOLDER_ISSUER = "https://auth.example.com/"
+"""The prod stack's JWT issuer when none is given: its API then answers 401 to every request
+until the team sets its identity provider (a public entry without an authorizer fails BP194)."""
 
 
 def generator_version() -> str:
@@ -66,6 +71,11 @@ class Answers(BaseModel):
     region: str = DEFAULT_REGION
     catalog: str | None = None
     """The custom catalog folder the blueprint came from (as given), if any."""
+    jwt_issuer: str | None = Field(default=None, pattern=r"^https://[^\s/?#]+[^\s]*$")
+    """Issuer of the JWTs the prod stack's routes require (gateway.jwt_issuer). Default:
+    PLACEHOLDER_ISSUER, to replace."""
+    jwt_audience: str | None = None
+    """Audience the tokens carry (gateway.jwt_audiences). Default: the project name."""
 
     @field_validator("project_name")
     @classmethod
@@ -76,6 +86,13 @@ class Answers(BaseModel):
     @classmethod
     def _labels(cls, value: str) -> str:
         return _label_value(value)
+
+    @field_validator("jwt_audience")
+    @classmethod
+    def _audience(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}", value):
+            raise ValueError(f"{value!r}: letters, digits and ._:/- (at most 255)")
+        return value
 
     @field_validator("region")
     @classmethod
@@ -89,6 +106,14 @@ class Answers(BaseModel):
     def _environments(cls, value: tuple[Environment, ...]) -> tuple[Environment, ...]:
         # Canonical order, no duplicates: the same answers always give the same files.
         return tuple(e for e in ENVIRONMENTS if e in value)
+
+    @property
+    def issuer(self) -> str:
+        return self.jwt_issuer or PLACEHOLDER_ISSUER
+
+    @property
+    def audience(self) -> str:
+        return self.jwt_audience or self.project_name
 
     def stack_name(self, environment: str) -> str:
         return f"{self.project_name}-{environment}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from blueprints.catalog import Catalog
 from blueprints.scaffold.answers import ANSWERS_FILE, PACKAGE, PROJECT_CATALOG, Answers
 from blueprints.yamlio import dump_yaml
 
@@ -54,9 +55,14 @@ def render_project(
         "demo_env": demo_environment(answers),
     }
     files = {path: render_template(tmpl, **context) for path, tmpl in FILES.items()}
+    blueprint = Catalog(answers.catalog_dirs() if catalog_dirs is None else catalog_dirs).load(
+        answers.blueprint
+    )
     for env in answers.environments:
         path = f"stacks/Pulumi.{answers.stack_name(env)}.yaml"
-        files[path] = render_template("stack.yaml.j2", env=env, **context)
+        files[path] = render_template(
+            "stack.yaml.j2", env=env, routed=bool(blueprint.routes), **context
+        )
     custom = answers.blueprint_file(catalog_dirs)
     if custom is not None:
         files[f"{PROJECT_CATALOG}/{answers.blueprint}.yaml"] = custom.read_text(encoding="utf-8")

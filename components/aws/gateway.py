@@ -99,8 +99,9 @@ class ApiGateway(pulumi.ComponentResource):
     the stack KMS key), one HTTP_PROXY integration over a VPC link to the ALB listener,
     `ANY <path>` and `ANY <path>/{proxy+}` routes per spec route, an internal ALB in the
     private subnets whose listener answers 404 unless a service adds a rule (see `ingress`), an
-    S3 bucket for the ALB access logs, 5xx-rate and p99-latency alarms on the API, and, when a
-    domain is set, a regional custom domain name mapped to the stage.
+    S3 bucket for the ALB access logs, 5xx-rate and p99-latency alarms on the API, when a
+    domain is set, a regional custom domain name mapped to the stage, and with `jwt_issuer` a
+    JWT authorizer every route requires.
 
     `load-balancer`: an internet-facing Application Load Balancer in the public subnets serves
     `domain_name` over HTTPS on 443 itself, with the same 404 default and `ingress` contract,
@@ -175,6 +176,7 @@ class ApiGateway(pulumi.ComponentResource):
         self.api: aws.apigatewayv2.Api | None = None
         self.integration: aws.apigatewayv2.Integration | None = None
         self.routes: list[aws.apigatewayv2.Route] = []
+        self.authorizer: aws.apigatewayv2.Authorizer | None = None
         self.stage: aws.apigatewayv2.Stage | None = None
         self.domain: aws.apigatewayv2.DomainName | None = None
         self.web_acl: aws.wafv2.WebAcl | None = None
@@ -224,6 +226,7 @@ class ApiGateway(pulumi.ComponentResource):
                 opts=self._child(),
             )
             self.integration = self._integration(self.api, self.vpc_link)
+            self.authorizer = self._authorizer(self.api)
             self.routes = self._routes(self.api, self.integration)
             self.stage = self._stage(self.api, access_log_group, self.routes)
             self.domain = self._custom_domain(self.api, self.stage)
@@ -254,6 +257,7 @@ class ApiGateway(pulumi.ComponentResource):
                 "endpoint": self.endpoint,
                 "url": self.url,
                 "api_id": self.api_id,
+                "authorizer_id": self.authorizer.id if self.authorizer else None,
                 "stage_name": self.stage.name if self.stage else None,
                 "listener_arn": self.listener_arn,
                 "listener_port": self.listener_port,
@@ -498,10 +502,26 @@ class ApiGateway(pulumi.ComponentResource):
             opts=self._child(),
         )
 
+    def _authorizer(self, api: aws.apigatewayv2.Api) -> aws.apigatewayv2.Authorizer | None:
+        spec = self._spec
+        if spec.jwt_issuer is None:
+            return None
+        return aws.apigatewayv2.Authorizer(
+            f"{self._name}-authorizer",
+            api_id=api.id,
+            authorizer_type="JWT",
+            identity_sources=["$request.header.Authorization"],
+            jwt_configuration=aws.apigatewayv2.AuthorizerJwtConfigurationArgs(
+                issuer=spec.jwt_issuer, audiences=list(spec.jwt_audiences)
+            ),
+            opts=self._child(),
+        )
+
     def _routes(
         self, api: aws.apigatewayv2.Api, integration: aws.apigatewayv2.Integration
     ) -> list[aws.apigatewayv2.Route]:
         target = pulumi.Output.concat("integrations/", integration.id)
+        authorizer = self.authorizer
         routes: list[aws.apigatewayv2.Route] = []
         for i, route in enumerate(self._spec.routes):
             for suffix, key in (("", route.path), ("-proxy", f"{route.path}/{{proxy+}}")):
@@ -511,6 +531,8 @@ class ApiGateway(pulumi.ComponentResource):
                         api_id=api.id,
                         route_key=f"ANY {key}",
                         target=target,
+                        authorization_type="JWT" if authorizer else None,
+                        authorizer_id=authorizer.id if authorizer else None,
                         opts=self._child(),
                     )
                 )

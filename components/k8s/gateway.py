@@ -47,7 +47,9 @@ class ApiGateway(pulumi.ComponentResource):
     with that Secret, an HTTP listener on 80 that only carries an `HTTPRoute` answering
     301 redirects to HTTPS, and a `ClientTrafficPolicy` refusing TLS below 1.2. Without a
     hostname there is only a plain HTTP listener on 80: fine for a test stack, set a hostname
-    for production. An Envoy Gateway `BackendTrafficPolicy` rate-limits every route.
+    for production. An Envoy Gateway `BackendTrafficPolicy` rate-limits every route; with the
+    spec's `jwt_issuer`, a `SecurityPolicy` `<name>-jwt` makes every route require a JWT of
+    that issuer and audiences.
 
     Security defaults: HTTPS with a managed certificate whenever a hostname is configured, TLS
     1.2 minimum, HTTP redirected, routes only from the stack's own namespace, rate limiting on.
@@ -78,6 +80,7 @@ class ApiGateway(pulumi.ComponentResource):
     redirect_route: k8s.apiextensions.CustomResource | None
     rate_limit_policy: k8s.apiextensions.CustomResource
     client_traffic_policy: k8s.apiextensions.CustomResource | None
+    jwt_policy: k8s.apiextensions.CustomResource | None
 
     def __init__(
         self,
@@ -122,6 +125,7 @@ class ApiGateway(pulumi.ComponentResource):
             opts=self._child(self.gateway),
         )
         self.client_traffic_policy = self._client_traffic_policy() if hostname else None
+        self.jwt_policy = self._jwt_policy() if spec.jwt_issuer else None
 
         self.url = pulumi.Output.from_input(
             f"https://{hostname}"
@@ -135,6 +139,7 @@ class ApiGateway(pulumi.ComponentResource):
                 "url": self.url,
                 "listener_port": self.listener_port,
                 "tls_secret_name": self.tls_secret_name,
+                "jwt_policy": f"{name}-jwt" if self.jwt_policy else None,
             }
         )
 
@@ -183,6 +188,17 @@ class ApiGateway(pulumi.ComponentResource):
             opts=self._child(self.gateway),
         )
 
+    def _jwt_policy(self) -> k8s.apiextensions.CustomResource:
+        name = f"{self._name}-jwt"
+        return k8s.apiextensions.CustomResource(
+            name,
+            api_version=ENVOY_GATEWAY_API_VERSION,
+            kind="SecurityPolicy",
+            metadata=metadata(self._cluster, name, COMPONENT),
+            spec=jwt_policy_spec(self._name, self._spec),
+            opts=self._child(self.gateway),
+        )
+
     def _client_traffic_policy(self) -> k8s.apiextensions.CustomResource:
         name = f"{self._name}-client-traffic"
         return k8s.apiextensions.CustomResource(
@@ -207,6 +223,24 @@ def proxy_pod_labels(gateway: str, namespace: str) -> dict[str, str]:
 def gateway_target(gateway: str) -> dict[str, str]:
     """A policy `targetRefs` entry naming a Gateway of the same namespace."""
     return {"group": GATEWAY_API_GROUP, "kind": "Gateway", "name": gateway}
+
+
+def jwt_policy_spec(gateway: str, spec: GatewaySpec) -> dict[str, Any]:
+    """Every route of the Gateway requires a JWT of the spec's issuer and audiences (401
+    otherwise); Envoy fetches the issuer's keys from `jwks_uri`."""
+    return {
+        "targetRefs": [gateway_target(gateway)],
+        "jwt": {
+            "providers": [
+                {
+                    "name": "issuer",
+                    "issuer": spec.jwt_issuer,
+                    "audiences": list(spec.jwt_audiences),
+                    "remoteJWKS": {"uri": spec.jwks_uri},
+                }
+            ]
+        },
+    }
 
 
 def _same_namespace() -> dict[str, Any]:

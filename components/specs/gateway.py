@@ -106,6 +106,26 @@ class GatewaySpec(Spec):
     deletion_protection: bool = False
     """Deletion protection on the load balancer (internal or internet-facing). Default: false."""
 
+    jwt_issuer: str | None = Field(default=None, pattern=r"^https://[^\s/?#]+[^\s]*$")
+    """Issuer (`iss`) of the JSON Web Tokens every route then requires, an HTTPS URL (e.g.
+    `https://cognito-idp.<region>.amazonaws.com/<user pool id>`, `https://<tenant>.auth0.com/`).
+    A request without a valid, unexpired token signed by the issuer is answered 401. On AWS an
+    API Gateway JWT authorizer on every route (token in the `Authorization` header, `Bearer`
+    prefix optional; API Gateway finds the keys from the issuer's OpenID configuration), so
+    only with endpoint api-gateway: on the load-balancer endpoint the web ACL guards the entry
+    and services validate tokens themselves. On Kubernetes an Envoy Gateway SecurityPolicy on
+    the Gateway. Default: none (the routes are public)."""
+
+    jwt_audiences: tuple[str, ...] = ()
+    """Audiences a token must carry one of (its `aud`; for Cognito access tokens, which have
+    none, API Gateway checks `client_id`); at least one is required with `jwt_issuer`, as
+    API Gateway's JWT authorizer requires. Default: none."""
+
+    jwt_jwks_uri: str | None = Field(default=None, pattern=r"^https://[^\s/?#]+[^\s]*$")
+    """Where the issuer publishes its signing keys (JWKS), for Kubernetes (Envoy fetches them);
+    ignored on AWS (API Gateway discovers them). Default: `<jwt_issuer>/.well-known/jwks.json`,
+    where Cognito and Auth0 publish them (Okta and Keycloak use other paths: set it)."""
+
     latency_p99_alarm_ms: int = Field(default=1000, ge=1)
     """p99 latency that pages, in milliseconds. Default: 1000."""
 
@@ -114,6 +134,22 @@ class GatewaySpec(Spec):
 
     routes: tuple[RouteSpec, ...] = ()
     """Routes to services, matched by path prefix. Default: none."""
+
+    @property
+    def jwks_uri(self) -> str | None:
+        """The issuer's JWKS: `jwt_jwks_uri`, or the well-known path under the issuer."""
+        if self.jwt_issuer is None:
+            return None
+        return self.jwt_jwks_uri or f"{self.jwt_issuer.rstrip('/')}/.well-known/jwks.json"
+
+    @field_validator("jwt_audiences")
+    @classmethod
+    def _audiences(cls, audiences: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not a.strip() for a in audiences):
+            raise ValueError("an audience is empty")
+        if len(set(audiences)) != len(audiences):
+            raise ValueError("an audience is listed twice")
+        return audiences
 
     @field_validator("waf_count_rules")
     @classmethod
@@ -167,6 +203,19 @@ class GatewaySpec(Spec):
                 )
         if (self.domain_name is None) != (self.certificate_arn is None):
             raise ValueError("domain_name and certificate_arn go together: set both or neither")
+        if (self.jwt_issuer is None) != (not self.jwt_audiences):
+            raise ValueError(
+                "jwt_issuer and jwt_audiences go together: a JWT authorizer needs the issuer "
+                "and at least one audience"
+            )
+        if self.jwt_jwks_uri is not None and self.jwt_issuer is None:
+            raise ValueError("jwt_jwks_uri needs jwt_issuer")
+        if self.jwt_issuer is not None and self.endpoint == "load-balancer":
+            raise ValueError(
+                "jwt_issuer configures the JWT authorizer of endpoint api-gateway; endpoint "
+                "load-balancer has a web ACL instead (validate tokens in the services, or use "
+                "endpoint api-gateway)"
+            )
         if self.throttle_burst_limit < self.throttle_rate_limit:
             raise ValueError("throttle_burst_limit must be at least throttle_rate_limit")
         paths = [r.path for r in self.routes]

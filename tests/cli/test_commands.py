@@ -65,7 +65,8 @@ def test_preview_json_is_the_documented_plan() -> None:
     )
     assert plan["resources"] == sorted(plan["resources"], key=lambda r: r["urn"])
     assert all(
-        set(r) == {"urn", "type", "name", "parent", "protect", "inputs"} for r in plan["resources"]
+        set(r) == {"urn", "type", "name", "parent", "protect", "inputs", "dependencies"}
+        for r in plan["resources"]
     )
     again = runner.invoke(app, ["preview", "--stack", "orders-dev", "--json"])
     assert again.output == result.output

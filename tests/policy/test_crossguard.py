@@ -114,6 +114,10 @@ def analyze(
             for r in view.resources:
                 if r.parent in by_urn:
                     by_urn[r.urn].parent = by_urn[r.parent]
+                # The engine hands a stack policy each resource's dependencies, as resources.
+                by_urn[r.urn].dependencies = [
+                    by_urn[d] for d in (r.dependencies or ()) if d in by_urn
+                ]
             args = StackValidationArgs(list(by_urn.values()), policy_config, {})
 
             def report_stack(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from blueprints.policy import values
 from blueprints.policy.engine import evaluate
 from blueprints.policy.model import Finding, Resource, Rule, StackView
 from blueprints.policy.plans import load_plan_file, view_of_plan
@@ -21,7 +22,7 @@ from tests.conftest import ROOT
 
 PARENT = "urn:pulumi:test-prod::blueprints::pulumi:pulumi:Stack$blueprints:aws:Comp::comp"
 OTHER_PARENT = "urn:pulumi:test-prod::blueprints::pulumi:pulumi:Stack$blueprints:aws:Comp::other"
-UNKNOWN = aws.UNKNOWN
+UNKNOWN = values.UNKNOWN
 RULES: dict[str, Rule] = {rule.id: rule for rule in aws.RULES}
 
 
@@ -110,6 +111,28 @@ def alb_arn(name: str) -> str:
 
 
 # (rule id, case id, resources, environment, violates)
+HTTP_API, HTTP_ROUTE = aws.HTTP_API, aws.HTTP_ROUTE
+
+
+def routes(*authorization: str | None) -> tuple[Resource, ...]:
+    """An HTTP API and one route per authorization type (None: unset)."""
+    return (
+        res(HTTP_API, "gw-api", protocolType="HTTP"),
+        *(
+            res(HTTP_ROUTE, f"gw-route-{i}", routeKey=f"ANY /v{i}", apiId="a1b2c3d4e5")
+            if kind is None
+            else res(
+                HTTP_ROUTE,
+                f"gw-route-{i}",
+                routeKey=f"ANY /v{i}",
+                apiId="a1b2c3d4e5",
+                authorizationType=kind,
+            )
+            for i, kind in enumerate(authorization)
+        ),
+    )
+
+
 CASES: list[tuple[str, str, tuple[Resource, ...], str, bool]] = [
     # BP100 storage encryption
     ("BP100", "unset", (res(RDS),), "dev", True),
@@ -1089,6 +1112,36 @@ CASES: list[tuple[str, str, tuple[Resource, ...], str, bool]] = [
         False,
     ),
     ("BP184", "aurora-instance-off", (res(INSTANCE, autoMinorVersionUpgrade=False),), "prod", True),
+    # BP194 internet-facing entries are guarded
+    ("BP194", "open-routes", routes(None, "NONE"), "prod", True),
+    ("BP194", "one-open-route", routes("JWT", None), "prod", True),
+    ("BP194", "authorized", routes("JWT", "AWS_IAM"), "prod", False),
+    ("BP194", "public-alb-without-waf", (res(LB, "alb", internal=False),), "prod", True),
+    (
+        "BP194",
+        "public-alb-with-waf",
+        (
+            res(LB, "alb", internal=False),
+            res(WAF_ASSOCIATION, "waf", resourceArn=alb_arn("alb")),
+        ),
+        "prod",
+        False,
+    ),
+    (
+        "BP194",
+        "public-alb-authenticating",
+        (
+            res(LB, "alb", internal=False),
+            res(
+                "aws:lb/listenerRule:ListenerRule",
+                "rule",
+                actions=[{"type": "authenticate-oidc"}, {"type": "forward"}],
+            ),
+        ),
+        "prod",
+        False,
+    ),
+    ("BP194", "internal-alb", (res(LB, "alb", internal=True),), "prod", False),
     # BP185 alarm topics have a subscription
     (
         "BP185",
@@ -1458,7 +1511,9 @@ def test_load_balancer_endpoint_passes_every_rule(project_copy: Path) -> None:
     """A prod stack whose public entry is the internet-facing ALB: BP122 sees its 443 rule
     open to 0.0.0.0/0 and admits it, BP114/BP115 see an HTTPS listener, BP193 its web ACL,
     BP185 the alarm topic's e-mail subscription (platform.alarm_emails); no rule of the whole
-    set (AWS, Kubernetes, every target) finds anything."""
+    set (AWS, Kubernetes, every target, deployability) finds anything but two pieces of advice
+    every prod stack gets: the account-wide RDSOSMetrics log group (BP520) and Fargate vCPUs
+    above a new account's quota (BP521)."""
     path = project_copy / "stacks" / "Pulumi.orders-lbprod.yaml"
     path.write_text(LOAD_BALANCER_PROD, encoding="utf-8")
     project = Project.load(project_copy / "Pulumi.yaml")
@@ -1479,16 +1534,25 @@ def test_load_balancer_endpoint_passes_every_rule(project_copy: Path) -> None:
     ]
     assert stack_view.of_type(aws.API_STAGE_V2) == []
 
-    assert [f.to_json() for f in evaluate(stack_view, ALL_RULES)] == []
+    found = evaluate(stack_view, ALL_RULES)
+    assert {(f.rule.id, f.enforcement) for f in found} == {
+        ("BP520", "advisory"),
+        ("BP521", "advisory"),
+    }, [f.to_json() for f in found]
+    quotas = [f.message for f in found if f.rule.id == "BP521"]
+    assert any("Fargate On-Demand vCPU resource count" in m for m in quotas), quotas
     # Without the web ACL, BP193 (advisory) names the load balancer.
     unprotected = StackView(
         stack=stack_view.stack,
         environment="prod",
         resources=tuple(r for r in stack_view.resources if r.type != aws.WAF_ASSOCIATION),
     )
-    (finding,) = evaluate(unprotected, ALL_RULES)
-    assert (finding.rule.id, finding.enforcement) == ("BP193", "advisory")
-    assert finding.resource is not None and finding.resource.name == "orders-gateway-alb"
+    entry = [f for f in evaluate(unprotected, ALL_RULES) if f.rule.id in ("BP193", "BP194")]
+    assert sorted((f.rule.id, f.enforcement) for f in entry) == [
+        ("BP193", "advisory"),
+        ("BP194", "mandatory"),
+    ]
+    assert all(f.resource is not None and f.resource.name == "orders-gateway-alb" for f in entry)
 
 
 def test_alarm_emails_subscribe_the_topic_the_alarms_notify(project_copy: Path) -> None:

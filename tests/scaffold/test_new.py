@@ -174,3 +174,38 @@ def test_generate_into_the_current_empty_folder(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "here" / "stacks" / "Pulumi.here-prod.yaml").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["here"]
+
+
+def test_prod_routes_require_the_teams_jwt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12"
+    dest = tmp_path / "shop"
+    args = ["--blueprint", "orders", "--jwt-issuer", issuer, "--jwt-audience", "shop-web"]
+    assert new(dest, *args).exit_code == 0
+    monkeypatch.chdir(dest)
+    plan = json.loads(runner.invoke(app, ["preview", "--stack", "shop-prod", "--json"]).stdout)
+    (authorizer,) = [r for r in plan["resources"] if r["type"].endswith(":Authorizer")]
+    assert authorizer["inputs"]["jwtConfiguration"] == {"issuer": issuer, "audiences": ["shop-web"]}
+    # Only prod: dev and staging keep their profile's public routes.
+    staging = (dest / "stacks" / "Pulumi.shop-staging.yaml").read_text()
+    assert "blueprints:overrides: {}" in staging
+
+
+def test_without_an_issuer_prod_gets_a_placeholder_that_refuses_every_token(
+    tmp_path: Path,
+) -> None:
+    dest = tmp_path / "shop"
+    assert new(dest, "--blueprint", "orders").exit_code == 0
+    prod = (dest / "stacks" / "Pulumi.shop-prod.yaml").read_text()
+    assert 'jwt_issuer: "https://auth.example.com/"' in prod
+    assert 'jwt_audiences: ["shop"]' in prod
+    assert "answers 401 to every request" in prod
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--jwt-issuer", "http://idp.example.com"), ("--jwt-audience", "a b")]
+)
+def test_bad_jwt_answers_are_refused(tmp_path: Path, option: str, value: str) -> None:
+    result = new(tmp_path / "shop", "--blueprint", "orders", option, value)
+    assert result.exit_code == 2
+    assert option in result.output
+    assert not (tmp_path / "shop").exists()

@@ -60,7 +60,10 @@ def test_update_keeps_edits_and_takes_new_lines(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = project / STACK
-    stack.write_text(stack.read_text().replace("  blueprints:overrides: {}\n", OVERRIDE))
+    # The team adds a Redis override next to the generated gateway block of prod.
+    generated = "  blueprints:overrides:\n    gateway:\n"
+    assert generated in stack.read_text()
+    stack.write_text(stack.read_text().replace(generated, OVERRIDE + "    gateway:\n"))
     (project / "Makefile").unlink()
     new_generator(monkeypatch)
     result = update(project)

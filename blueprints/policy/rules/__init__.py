@@ -1,9 +1,10 @@
-"""The rule set: AWS rules (BP1xx), Kubernetes rules (BP2xx), rules for every target (BP3xx)."""
+"""The rule set: AWS rules (BP1xx), Kubernetes rules (BP2xx), rules for every target (BP3xx),
+AWS deployability rules (BP5xx)."""
 
 import dataclasses
 
 from blueprints.policy.model import Rule
-from blueprints.policy.rules import aws, common, kubernetes
+from blueprints.policy.rules import aws, common, deployability, kubernetes
 
 READS_THE_STACK = frozenset(
     {
@@ -21,6 +22,10 @@ READS_THE_STACK = frozenset(
         "BP234",
         "BP236",
         "BP303",
+        "BP500",
+        "BP503",
+        "BP504",
+        "BP522",
     }
 )
 """Resource rules whose check looks at other resources too (tests/policy/test_crossguard.py
@@ -28,7 +33,7 @@ keeps this list true by inspecting each check)."""
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     dataclasses.replace(rule, needs_stack=True) if rule.id in READS_THE_STACK else rule
-    for rule in (*aws.RULES, *kubernetes.RULES, *common.RULES)
+    for rule in (*aws.RULES, *kubernetes.RULES, *common.RULES, *deployability.RULES)
 )
 
 

@@ -17,7 +17,6 @@ notifications), BP19x network and API (WAF included).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -32,6 +31,7 @@ from blueprints.policy.model import (
     StackView,
     enforcement_levels,
 )
+from blueprints.policy.values import flag, fmt, json_value, known, number
 
 # --- type tokens -------------------------------------------------------------------------------
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -74,8 +74,6 @@ API_STAGE_V2 = "aws:apigatewayv2/stage:Stage"
 API_STAGE_V1 = "aws:apigateway/stage:Stage"
 WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""How Pulumi shows a value not known before deployment (`pulumi preview --json`)."""
 ANYWHERE_V4 = "0.0.0.0/0"
 ANYWHERE_V6 = "::/0"
 ECS_DESIRED_COUNT = "ecs:service:DesiredCount"
@@ -89,55 +87,6 @@ ADVISORY_BEYOND_DEV = enforcement_levels(dev="disabled", staging="advisory", pro
 """Advice for the stacks someone watches (staging and prod), not run in dev."""
 BEYOND_DEV = enforcement_levels()
 """Advisory in dev, mandatory in staging and prod (the model's default)."""
-
-
-# --- value helpers -----------------------------------------------------------------------------
-def _known(value: Any) -> bool:
-    return value is not None and value != UNKNOWN
-
-
-def _flag(value: Any, default: bool) -> bool | None:
-    """A boolean input: `default` when absent, None when unknown."""
-    if value is None:
-        return default
-    if value == UNKNOWN:
-        return None
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes", "on")
-    return bool(value)
-
-
-def _number(value: Any, default: float | None = None) -> float | None:
-    """A numeric input (numbers or numeric strings): `default` when absent, None when unknown
-    or not a number."""
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _fmt(value: float) -> str:
-    return str(int(value)) if value == int(value) else str(value)
-
-
-def _json(value: Any) -> Any:
-    """A JSON-encoded input (a string, or already decoded by the engine); None if unreadable."""
-    if isinstance(value, str):
-        if value == UNKNOWN:
-            return None
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
 
 
 def _is_replica(resource: Resource) -> bool:
@@ -170,7 +119,7 @@ def _properties(text: str) -> dict[str, str]:
 
 
 def _containers(task_definition: Resource) -> list[Mapping[str, Any]] | None:
-    containers = _json(task_definition.get("containerDefinitions"))
+    containers = json_value(task_definition.get("containerDefinitions"))
     if not isinstance(containers, list):
         return None
     return [c for c in containers if isinstance(c, Mapping)]
@@ -190,14 +139,14 @@ def _rds_storage_encrypted(r: Resource, _: StackView) -> Iterator[str]:
     if r.get("snapshotIdentifier") is not None and r.get("storageEncrypted") is None:
         return
     default = r.type == RDS_CLUSTER and r.get("engineMode") == "serverless"
-    if _flag(r.get("storageEncrypted"), default) is False:
+    if flag(r.get("storageEncrypted"), default) is False:
         yield "storage is not encrypted (storageEncrypted is false or unset)"
 
 
 def _redis_at_rest(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off for Redis OSS, on for Valkey (the ElastiCache API defaults)."""
     default = str(r.get("engine", "redis")).lower() == "valkey"
-    if _flag(r.get("atRestEncryptionEnabled"), default) is False:
+    if flag(r.get("atRestEncryptionEnabled"), default) is False:
         yield "at-rest encryption is off (atRestEncryptionEnabled is false or unset)"
 
 
@@ -245,7 +194,7 @@ def _s3_encryption(view: StackView) -> Iterator[tuple[Resource | None, str]]:
 
 def _configures(configuration: Resource, bucket: Resource) -> bool:
     reference = configuration.get("bucket")
-    if isinstance(reference, str) and _known(reference):
+    if isinstance(reference, str) and known(reference):
         return _auto_named(reference, bucket, "bucket")
     return configuration.parent == bucket.parent
 
@@ -256,7 +205,7 @@ def _kms_rotation(r: Resource, _: StackView) -> Iterator[str]:
     usage = r.get("keyUsage") or "ENCRYPT_DECRYPT"
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
         return
-    if _flag(r.get("enableKeyRotation"), False) is False:
+    if flag(r.get("enableKeyRotation"), False) is False:
         yield "automatic key rotation is off (enableKeyRotation is false or unset)"
 
 
@@ -264,11 +213,11 @@ def _kms_rotation(r: Resource, _: StackView) -> Iterator[str]:
 def _redis_in_transit(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off. With it on, an unset `transitEncryptionMode` is `required`; `preferred`
     (a migration mode) still accepts plaintext clients."""
-    if _flag(r.get("transitEncryptionEnabled"), False) is False:
+    if flag(r.get("transitEncryptionEnabled"), False) is False:
         yield "in-transit encryption is off (transitEncryptionEnabled is false or unset)"
         return
     mode = r.get("transitEncryptionMode", "required")
-    if _known(mode) and str(mode).lower() != "required":
+    if known(mode) and str(mode).lower() != "required":
         yield f"transitEncryptionMode is {mode!r}: plaintext clients are still accepted"
 
 
@@ -282,9 +231,9 @@ def _redis_auth(r: Resource, _: StackView) -> Iterator[str]:
 def _msk_in_transit(r: Resource, _: StackView) -> Iterator[str]:
     """Defaults: `clientBroker` TLS, `inCluster` true."""
     client = r.get("encryptionInfo.encryptionInTransit.clientBroker", "TLS")
-    if _known(client) and client != "TLS":
+    if known(client) and client != "TLS":
         yield f"client-broker traffic is {client!r}, not 'TLS' only"
-    if _flag(r.get("encryptionInfo.encryptionInTransit.inCluster"), True) is False:
+    if flag(r.get("encryptionInfo.encryptionInTransit.inCluster"), True) is False:
         yield "traffic between brokers is not encrypted (inCluster false)"
 
 
@@ -324,17 +273,17 @@ def _force_ssl_of(
                     "does not set rds.force_ssl=1 on every version",
                 )
                 continue
-            major = _number(str(database.get("engineVersion", "")).split(".")[0])
+            major = number(str(database.get("engineVersion", "")).split(".")[0])
             if major is not None and major < 15:
                 yield (
                     database,
                     (
-                        f"PostgreSQL {_fmt(major)} with the default parameter group does not "
+                        f"PostgreSQL {fmt(major)} with the default parameter group does not "
                         "force TLS (rds.force_ssl defaults to 0 before PostgreSQL 15)"
                     ),
                 )
             continue
-        if isinstance(reference, str) and _known(reference):
+        if isinstance(reference, str) and known(reference):
             matched = [g for g in groups if _auto_named(reference, g, "name")]
         else:
             matched = [g for g in groups if g.parent == database.parent]
@@ -351,13 +300,13 @@ def _force_ssl_of(
                         "(clients may connect without TLS)"
                     ),
                 )
-            elif _known(value) and str(value).strip() != "1":
+            elif known(value) and str(value).strip() != "1":
                 yield database, f"parameter group {group.name} sets rds.force_ssl={value}"
 
 
 def _proxy_tls(r: Resource, _: StackView) -> Iterator[str]:
     """Default: `requireTls` false, so clients may reach the proxy in plain text."""
-    if _flag(r.get("requireTls"), False) is False:
+    if flag(r.get("requireTls"), False) is False:
         yield "the proxy accepts connections without TLS (requireTls false or unset)"
 
 
@@ -372,7 +321,7 @@ def _proxy_iam_auth(r: Resource, _: StackView) -> Iterator[str]:
         if not isinstance(auth, Mapping):
             continue
         mode = auth.get("iamAuth", "DISABLED")
-        if _known(mode) and mode != "REQUIRED":
+        if known(mode) and mode != "REQUIRED":
             yield f"auths[{i}] lets clients sign in with the password (iamAuth {mode})"
 
 
@@ -397,11 +346,11 @@ def _listener_tls(r: Resource, _: StackView) -> Iterator[str]:
     if r.get("certificateArn") is None:
         return
     protocol = r.get("protocol", "HTTP")
-    if _known(protocol) and protocol not in ("HTTPS", "TLS"):
+    if known(protocol) and protocol not in ("HTTPS", "TLS"):
         yield f"listener has a certificate but uses {protocol}"
         return
     policy = r.get("sslPolicy", "ELBSecurityPolicy-2016-08")
-    if _known(policy):
+    if known(policy):
         minimum = _tls_policy_minimum(str(policy))
         if minimum is None or minimum < 2:
             yield f"TLS policy {policy} accepts versions older than TLS 1.2"
@@ -428,14 +377,14 @@ def _listener_https(r: Resource, _: StackView) -> Iterator[str]:
 # --- BP12x public reachability -----------------------------------------------------------------
 def _rds_not_public(r: Resource, _: StackView) -> Iterator[str]:
     """Default: not publicly accessible."""
-    if _flag(r.get("publiclyAccessible"), False):
+    if flag(r.get("publiclyAccessible"), False):
         yield "database is publicly accessible (publiclyAccessible true)"
 
 
 def _msk_not_public(r: Resource, _: StackView) -> Iterator[str]:
     """Default: public access `DISABLED`."""
     kind = r.get("brokerNodeGroupInfo.connectivityInfo.publicAccess.type", "DISABLED")
-    if _known(kind) and kind != "DISABLED":
+    if known(kind) and kind != "DISABLED":
         yield f"brokers are reachable from the Internet (publicAccess.type {kind})"
 
 
@@ -452,9 +401,7 @@ def _open_ingress(view: StackView) -> Iterator[tuple[Resource | None, str]]:
     load-balancer endpoint is such an entry (TCP 443 from 0.0.0.0/0 on its ALB's group); with
     the api-gateway endpoint the ALB is internal and every open ingress is a violation.
     """
-    public_lbs = [
-        lb for lb in view.of_type(*LOAD_BALANCERS) if not _flag(lb.get("internal"), False)
-    ]
+    public_lbs = [lb for lb in view.of_type(*LOAD_BALANCERS) if not flag(lb.get("internal"), False)]
     for rule in view.of_type(SG_INGRESS_RULE):
         sources = [c for c in (rule.get("cidrIpv4"), rule.get("cidrIpv6")) if _anywhere(c)]
         if sources:
@@ -494,7 +441,7 @@ def _ports(protocol: Any, from_port: Any, to_port: Any) -> tuple[int, int] | Non
     """The port range of a rule; None for every port (protocol -1/all, or no ports given)."""
     if str(protocol).lower() in ("-1", "all"):
         return None
-    low, high = _number(from_port), _number(to_port)
+    low, high = number(from_port), number(to_port)
     if low is None or high is None:
         return None
     return int(low), int(high)
@@ -508,9 +455,9 @@ def _entry_exception(
     for lb in public_lbs:
         groups = lb.get("securityGroups") or []
         groups = groups if isinstance(groups, list) else []
-        if _known(group_id) and group_id in groups:
+        if known(group_id) and group_id in groups:
             return True
-        unknown = not _known(group_id) or any(not _known(g) for g in groups)
+        unknown = not known(group_id) or any(not known(g) for g in groups)
         if unknown and lb.parent == parent:
             return True
     return False
@@ -533,16 +480,16 @@ def _rds_backups(r: Resource, view: StackView) -> Iterator[str]:
     skipped (their backups are not the recovery path)."""
     if _is_replica(r):
         return
-    days = _number(r.get("backupRetentionPeriod"), 1.0)
+    days = number(r.get("backupRetentionPeriod"), 1.0)
     minimum = 7 if _is_prod(view) else 1
     if days is not None and days < minimum:
         what = "disables backups and point-in-time recovery" if days == 0 else "is too short"
-        yield f"backupRetentionPeriod {_fmt(days)} {what} (at least {minimum} in {view.environment})"
+        yield f"backupRetentionPeriod {fmt(days)} {what} (at least {minimum} in {view.environment})"
 
 
 def _redis_snapshots(r: Resource, _: StackView) -> Iterator[str]:
     """Default: `snapshotRetentionLimit` 0, no automatic snapshots."""
-    days = _number(r.get("snapshotRetentionLimit"), 0.0)
+    days = number(r.get("snapshotRetentionLimit"), 0.0)
     if days is not None and days < 1:
         yield "no automatic snapshots (snapshotRetentionLimit 0 or unset)"
 
@@ -552,7 +499,7 @@ def _rds_deletion_protection(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off. Replicas are skipped (they can be recreated from the primary)."""
     if _is_replica(r):
         return
-    if _flag(r.get("deletionProtection"), False) is False:
+    if flag(r.get("deletionProtection"), False) is False:
         yield "deletion protection is off (deletionProtection false or unset)"
 
 
@@ -560,7 +507,7 @@ def _rds_multi_az(r: Resource, _: StackView) -> Iterator[str]:
     """Default: single-AZ. Replicas are skipped."""
     if _is_replica(r):
         return
-    if _flag(r.get("multiAz"), False) is False:
+    if flag(r.get("multiAz"), False) is False:
         yield "primary runs in a single availability zone (multiAz false or unset)"
 
 
@@ -583,13 +530,13 @@ def _aurora_multi_az(r: Resource, view: StackView) -> Iterator[str]:
         )
         return
     zones = [i.get("availabilityZone") for i in instances]
-    if all(isinstance(z, str) and _known(z) for z in zones) and len(set(zones)) < 2:
+    if all(isinstance(z, str) and known(z) for z in zones) and len(set(zones)) < 2:
         yield f"every instance of the cluster is in {zones[0]}: a zone outage stops it"
 
 
 def _member_of(instance: Resource, cluster: Resource) -> bool:
     reference = instance.get("clusterIdentifier")
-    if isinstance(reference, str) and _known(reference):
+    if isinstance(reference, str) and known(reference):
         return _auto_named(reference, cluster, "clusterIdentifier")
     return instance.parent == cluster.parent
 
@@ -605,19 +552,19 @@ def _datastore_protected(r: Resource, _: StackView) -> Iterator[str]:
 
 def _redis_multi_az(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off."""
-    if _flag(r.get("multiAzEnabled"), False) is False:
+    if flag(r.get("multiAzEnabled"), False) is False:
         yield "replicas are not spread over availability zones (multiAzEnabled false or unset)"
 
 
 def _redis_failover(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off (cluster mode requires it on)."""
-    if _flag(r.get("automaticFailoverEnabled"), False) is False:
+    if flag(r.get("automaticFailoverEnabled"), False) is False:
         yield "no automatic failover to a replica (automaticFailoverEnabled false or unset)"
 
 
 def _lb_deletion_protection(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off."""
-    if _flag(r.get("enableDeletionProtection"), False) is False:
+    if flag(r.get("enableDeletionProtection"), False) is False:
         yield "load balancer deletion protection is off"
 
 
@@ -631,30 +578,30 @@ def _msk_configuration_replication(r: Resource, _: StackView) -> Iterator[str]:
     factor. An absent property takes MSK's default, which depends on the cluster's zones (2
     and 1 on a two-zone cluster), so it is reported."""
     text = r.get("serverProperties")
-    if not isinstance(text, str) or not _known(text):
+    if not isinstance(text, str) or not known(text):
         return
     properties = _properties(text)
-    factor = _number(properties.get("default.replication.factor"))
-    insync = _number(properties.get("min.insync.replicas"))
+    factor = number(properties.get("default.replication.factor"))
+    insync = number(properties.get("min.insync.replicas"))
     if factor is None:
         yield "default.replication.factor is not set (MSK's default depends on the zones)"
     elif factor < MIN_REPLICATION:
-        yield f"default.replication.factor={_fmt(factor)} (at least {MIN_REPLICATION})"
+        yield f"default.replication.factor={fmt(factor)} (at least {MIN_REPLICATION})"
     if insync is None:
         yield "min.insync.replicas is not set (MSK's default depends on the zones)"
     elif insync < MIN_INSYNC:
-        yield f"min.insync.replicas={_fmt(insync)} (at least {MIN_INSYNC})"
+        yield f"min.insync.replicas={fmt(insync)} (at least {MIN_INSYNC})"
     elif factor is not None and insync >= factor:
         yield (
-            f"min.insync.replicas={_fmt(insync)} is not below the replication factor "
-            f"{_fmt(factor)}: one broker down stops every acks=all producer"
+            f"min.insync.replicas={fmt(insync)} is not below the replication factor "
+            f"{fmt(factor)}: one broker down stops every acks=all producer"
         )
 
 
 def _msk_no_auto_create(r: Resource, _: StackView) -> Iterator[str]:
     """Default (absent): MSK's `auto.create.topics.enable=false`."""
     text = r.get("serverProperties")
-    if not isinstance(text, str) or not _known(text):
+    if not isinstance(text, str) or not known(text):
         return
     value = _properties(text).get("auto.create.topics.enable", "false")
     if value.lower() != "false":
@@ -665,17 +612,17 @@ def _msk_topic_replication(r: Resource, view: StackView) -> Iterator[str]:
     """`replicationFactor` >= 3 and `min.insync.replicas` >= 2. A topic without its own
     `min.insync.replicas` inherits the broker setting: that of the MSK configurations under
     the same parent component, else MSK's default (taken as 1, its two-zone value)."""
-    factor = _number(r.get("replicationFactor"))
+    factor = number(r.get("replicationFactor"))
     if factor is not None and factor < MIN_REPLICATION:
-        yield f"replicationFactor {_fmt(factor)} (at least {MIN_REPLICATION})"
-    configs = _json(r.get("configs"))
+        yield f"replicationFactor {fmt(factor)} (at least {MIN_REPLICATION})"
+    configs = json_value(r.get("configs"))
     own = configs.get("min.insync.replicas") if isinstance(configs, Mapping) else None
     if own is not None:
-        insync = _number(own)
+        insync = number(own)
         source = "configs"
     else:
         inherited = [
-            _number(_properties(str(c.get("serverProperties", ""))).get("min.insync.replicas"))
+            number(_properties(str(c.get("serverProperties", ""))).get("min.insync.replicas"))
             for c in view.of_type(MSK_CONFIGURATION)
             if c.parent == r.parent
         ]
@@ -683,7 +630,7 @@ def _msk_topic_replication(r: Resource, view: StackView) -> Iterator[str]:
         insync = min(known) if known else 1.0
         source = "broker default"
     if insync is not None and insync < MIN_INSYNC:
-        yield f"min.insync.replicas {_fmt(insync)} ({source}; at least {MIN_INSYNC})"
+        yield f"min.insync.replicas {fmt(insync)} ({source}; at least {MIN_INSYNC})"
 
 
 # --- BP16x services ----------------------------------------------------------------------------
@@ -696,17 +643,17 @@ def _min_capacity(r: Resource, _: StackView) -> Iterator[str]:
     task failure)."""
     if not _service_targets(r):
         return
-    low = _number(r.get("minCapacity"))
+    low = number(r.get("minCapacity"))
     if low is not None and low < 2:
-        yield f"minCapacity {_fmt(low)}: a single task is a single point of failure"
+        yield f"minCapacity {fmt(low)}: a single task is a single point of failure"
 
 
 def _scaling_range(r: Resource, _: StackView) -> Iterator[str]:
     if not _service_targets(r):
         return
-    low, high = _number(r.get("minCapacity")), _number(r.get("maxCapacity"))
+    low, high = number(r.get("minCapacity")), number(r.get("maxCapacity"))
     if low is not None and high is not None and high <= low:
-        yield f"maxCapacity {_fmt(high)} leaves no room to scale above minCapacity {_fmt(low)}"
+        yield f"maxCapacity {fmt(high)} leaves no room to scale above minCapacity {fmt(low)}"
 
 
 def _services_autoscaled(view: StackView) -> Iterator[tuple[Resource | None, str]]:
@@ -717,7 +664,7 @@ def _services_autoscaled(view: StackView) -> Iterator[tuple[Resource | None, str
         name = service.get("name")
         if any(t.parent == service.parent for t in targets):
             continue
-        if _known(name) and any(str(t.get("resourceId", "")).endswith(f"/{name}") for t in targets):
+        if known(name) and any(str(t.get("resourceId", "")).endswith(f"/{name}") for t in targets):
             continue
         yield service, "service has no autoscaling target (ecs:service:DesiredCount)"
 
@@ -727,7 +674,7 @@ def _container_health_checks(r: Resource, _: StackView) -> Iterator[str]:
     ECS replaces tasks whose container reports unhealthy. Unreadable definitions (unknown
     during a real preview) are skipped."""
     for i, container in enumerate(_containers(r) or []):
-        if _flag(container.get("essential"), True) and not container.get("healthCheck"):
+        if flag(container.get("essential"), True) and not container.get("healthCheck"):
             yield f"container {_container_name(container, i)} has no healthCheck"
 
 
@@ -735,27 +682,27 @@ def _target_group_health_check(r: Resource, _: StackView) -> Iterator[str]:
     """Default: health checks enabled (except for Lambda targets, which are skipped)."""
     if r.get("targetType") == "lambda":
         return
-    if _flag(r.get("healthCheck.enabled"), True) is False:
+    if flag(r.get("healthCheck.enabled"), True) is False:
         yield "target group health checks are disabled"
 
 
 def _readonly_root(r: Resource, _: StackView) -> Iterator[str]:
     """Default: a writable root filesystem."""
     for i, container in enumerate(_containers(r) or []):
-        if _flag(container.get("readonlyRootFilesystem"), False) is False:
+        if flag(container.get("readonlyRootFilesystem"), False) is False:
             yield f"container {_container_name(container, i)} has a writable root filesystem"
 
 
 def _not_privileged(r: Resource, _: StackView) -> Iterator[str]:
     """Default: not privileged."""
     for i, container in enumerate(_containers(r) or []):
-        if _flag(container.get("privileged"), False):
+        if flag(container.get("privileged"), False):
             yield f"container {_container_name(container, i)} runs privileged"
 
 
 def _no_public_ip(r: Resource, _: StackView) -> Iterator[str]:
     """Default: no public IP."""
-    if _flag(r.get("networkConfiguration.assignPublicIp"), False):
+    if flag(r.get("networkConfiguration.assignPublicIp"), False):
         yield "tasks get a public IP address (assignPublicIp true)"
 
 
@@ -768,14 +715,14 @@ def _container_insights(r: Resource, _: StackView) -> Iterator[str]:
         for s in (settings if isinstance(settings, list) else [])
         if isinstance(s, Mapping) and s.get("name") == "containerInsights"
     ]
-    if not any(v in ("enabled", "enhanced") or not _known(v) for v in values):
+    if not any(v in ("enabled", "enhanced") or not known(v) for v in values):
         yield "Container Insights is off (no containerInsights setting enabled/enhanced)"
 
 
 # --- BP17x logs --------------------------------------------------------------------------------
 def _log_retention(r: Resource, _: StackView) -> Iterator[str]:
     """Default (unset or 0): logs are kept forever."""
-    days = _number(r.get("retentionInDays"), 0.0)
+    days = number(r.get("retentionInDays"), 0.0)
     if days is not None and days <= 0:
         yield "logs never expire (retentionInDays unset or 0)"
 
@@ -783,21 +730,21 @@ def _log_retention(r: Resource, _: StackView) -> Iterator[str]:
 def _log_retention_year(r: Resource, _: StackView) -> Iterator[str]:
     """Advisory in prod: a year of logs for incident and audit timelines. Never-expiring
     groups are left to BP170."""
-    days = _number(r.get("retentionInDays"), 0.0)
+    days = number(r.get("retentionInDays"), 0.0)
     if days is not None and 0 < days < 365:
-        yield f"retentionInDays {_fmt(days)} (a year or more recommended in prod)"
+        yield f"retentionInDays {fmt(days)} (a year or more recommended in prod)"
 
 
 # --- BP18x observability -----------------------------------------------------------------------
 def _performance_insights(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off."""
-    if _flag(r.get("performanceInsightsEnabled"), False) is False:
+    if flag(r.get("performanceInsightsEnabled"), False) is False:
         yield "Performance Insights is off"
 
 
 def _enhanced_monitoring(r: Resource, _: StackView) -> Iterator[str]:
     """Default: `monitoringInterval` 0 (off)."""
-    interval = _number(r.get("monitoringInterval"), 0.0)
+    interval = number(r.get("monitoringInterval"), 0.0)
     if interval is not None and interval <= 0:
         yield "enhanced monitoring is off (monitoringInterval 0 or unset)"
 
@@ -811,13 +758,13 @@ def _log_exports(r: Resource, _: StackView) -> Iterator[str]:
 
 def _iam_auth(r: Resource, _: StackView) -> Iterator[str]:
     """Default: off."""
-    if _flag(r.get("iamDatabaseAuthenticationEnabled"), False) is False:
+    if flag(r.get("iamDatabaseAuthenticationEnabled"), False) is False:
         yield "IAM database authentication is off"
 
 
 def _minor_upgrades(r: Resource, _: StackView) -> Iterator[str]:
     """Default: on; only an explicit false is reported."""
-    if _flag(r.get("autoMinorVersionUpgrade"), True) is False:
+    if flag(r.get("autoMinorVersionUpgrade"), True) is False:
         yield "automatic minor version upgrades are off"
 
 
@@ -873,7 +820,7 @@ def _notifications(alarm: Resource) -> list[Any]:
 
 def _names_topic(arn: Any, topic: Resource) -> bool:
     """Whether `arn` is known and names `topic`."""
-    if not isinstance(arn, str) or not _known(arn):
+    if not isinstance(arn, str) or not known(arn):
         return False
     name = _sns_topic_name(arn)
     return name is not None and _auto_named(name, topic, "name")
@@ -895,7 +842,7 @@ def _refers_to(
     (a real preview), or one naming none of `candidates` (an auto-name AWS shortened), points
     at `target` when `holder` shares its parent component."""
     arn = holder.get(key)
-    if isinstance(arn, str) and _known(arn):
+    if isinstance(arn, str) and known(arn):
         name = name_in(arn)
         if name is None:
             return False
@@ -927,11 +874,11 @@ def _throttling(r: Resource, _: StackView) -> Iterator[str]:
     `throttlingRateLimit` above 0; unset, only the account-wide quota limits a flood. REST API
     stages (v1) throttle through method settings and are not checked here."""
     for key in ("throttlingBurstLimit", "throttlingRateLimit"):
-        limit = _number(r.get(f"defaultRouteSettings.{key}"))
+        limit = number(r.get(f"defaultRouteSettings.{key}"))
         if r.get(f"defaultRouteSettings.{key}") is None:
             yield f"stage sets no {key} (only the account quota applies)"
         elif limit is not None and limit <= 0:
-            yield f"{key} {_fmt(limit)} rejects every request"
+            yield f"{key} {fmt(limit)} rejects every request"
 
 
 def _alb_waf(r: Resource, view: StackView) -> Iterator[str]:
@@ -944,13 +891,75 @@ def _alb_waf(r: Resource, view: StackView) -> Iterator[str]:
     plan (an auto-name AWS truncated to 32 characters), an association under the same parent
     component counts. Internal load balancers are skipped (the Internet does not reach them),
     network and gateway load balancers too (they take no web ACL), and unknown values."""
-    if _flag(r.get("internal"), False) is not False:
+    if flag(r.get("internal"), False) is not False:
         return
     if r.get("loadBalancerType", "application") != "application":
         return
     balancers = view.of_type(*LOAD_BALANCERS)
     if not any(_waf_protects(a, r, balancers) for a in view.of_type(WAF_ASSOCIATION)):
         yield "internet-facing load balancer has no WAF web ACL association"
+
+
+HTTP_API = "aws:apigatewayv2/api:Api"
+HTTP_ROUTE = "aws:apigatewayv2/route:Route"
+LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
+AUTHORIZING_ROUTES = ("JWT", "CUSTOM", "AWS_IAM")
+AUTHENTICATING_ACTIONS = ("authenticate-oidc", "authenticate-cognito", "jwt-validation")
+
+
+def _public_entry_protected(view: StackView) -> Iterator[tuple[Resource | None, str]]:
+    """An internet-facing entry filters or authenticates what reaches it: every route of an
+    HTTP API has an authorizer (`authorizationType` JWT, CUSTOM or AWS_IAM; AWS WAF cannot be
+    attached to HTTP APIs), and an internet-facing Application Load Balancer has a WAF web ACL
+    association or authenticating actions (authenticate-oidc, authenticate-cognito,
+    jwt-validation) on every listener rule.
+
+    A route belongs to an API when its `apiId` is the API's id (known in an offline plan), or,
+    when unknown, when it shares the API's parent component."""
+    apis = view.of_type(HTTP_API)
+    for api in apis:
+        if api.get("protocolType", "HTTP") != "HTTP":
+            continue
+        routes = [r for r in view.of_type(HTTP_ROUTE) if _route_of(r, api, apis)]
+        open_routes = [
+            r for r in routes if r.get("authorizationType", "NONE") not in AUTHORIZING_ROUTES
+        ]
+        if open_routes:
+            keys = ", ".join(str(r.get("routeKey")) for r in open_routes[:3])
+            more = f" and {len(open_routes) - 3} more" if len(open_routes) > 3 else ""
+            yield (
+                api,
+                f"{len(open_routes)} of {len(routes)} public routes have no authorizer "
+                f"({keys}{more}); WAF cannot guard an HTTP API",
+            )
+    balancers = view.of_type(*LOAD_BALANCERS)
+    associations = view.of_type(WAF_ASSOCIATION)
+    rules = view.of_type(*LISTENER_RULES)
+    for lb in balancers:
+        if flag(lb.get("internal"), False) is not False:
+            continue
+        if lb.get("loadBalancerType", "application") != "application":
+            continue
+        if any(_waf_protects(a, lb, balancers) for a in associations):
+            continue
+        if rules and all(_authenticates(rule) for rule in rules):
+            continue
+        yield lb, "internet-facing load balancer with neither a WAF web ACL nor authentication"
+
+
+def _route_of(route: Resource, api: Resource, apis: list[Resource]) -> bool:
+    reference = route.get("apiId")
+    if isinstance(reference, str) and known(reference) and len(apis) > 1:
+        return reference in (api.get("id"), api.name) or route.parent == api.parent
+    return route.parent == api.parent or len(apis) == 1
+
+
+def _authenticates(rule: Resource) -> bool:
+    actions = rule.get("actions") or []
+    return any(
+        isinstance(a, Mapping) and a.get("type") in AUTHENTICATING_ACTIONS
+        for a in (actions if isinstance(actions, list) else [])
+    )
 
 
 def _waf_protects(association: Resource, lb: Resource, balancers: list[Resource]) -> bool:
@@ -1601,5 +1610,17 @@ RULES: tuple[Rule, ...] = (
         ("CKV2_AWS_28",),
         types=LOAD_BALANCERS,
         check=_alb_waf,
+    ),
+    _rule(
+        "BP194",
+        "aws-public-entry-protected",
+        "A prod stack's internet-facing entry has a WAF or an authorizer: every route of an "
+        "HTTP API an authorizer, an internet-facing ALB a WAF web ACL or authentication.",
+        "high",
+        "With endpoint api-gateway set the gateway spec's jwt_issuer and jwt_audiences (a JWT "
+        "authorizer on every route); with endpoint load-balancer keep waf on.",
+        PROD_ONLY,
+        ("CKV_AWS_309", "CKV2_AWS_28", "AwsSolutions-APIG4", "SEC05-BP03"),
+        stack_check=_public_entry_protected,
     ),
 )

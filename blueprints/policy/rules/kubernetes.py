@@ -25,8 +25,8 @@ from blueprints.policy.model import (
     StackView,
     enforcement_levels,
 )
+from blueprints.policy.values import UNKNOWN
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """What Pulumi puts in a plan for a value known only after deployment."""
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

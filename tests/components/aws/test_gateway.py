@@ -160,6 +160,31 @@ def test_two_routes_per_path_to_the_single_integration(http: tuple[Plan, ApiGate
     targets = {r["target"] for r in routes.values()}
     assert len(targets) == 1
     assert targets.pop().startswith("integrations/gw-integration-")
+    # Without an issuer the routes are public.
+    assert all("authorizationType" not in r for r in routes.values())
+    assert plan.of_type("aws:apigatewayv2/authorizer:Authorizer") == []
+
+
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
+
+
+def test_jwt_issuer_puts_an_authorizer_on_every_route() -> None:
+    plan, _ = _build(jwt_issuer=ISSUER, jwt_audiences=("ingest", "query"))
+    (authorizer,) = plan.of_type("aws:apigatewayv2/authorizer:Authorizer")
+    assert authorizer.name == "gw-authorizer"
+    assert authorizer.inputs["apiId"] == plan.named("gw-integration").inputs["apiId"]
+    assert authorizer.inputs["authorizerType"] == "JWT"
+    assert authorizer.inputs["identitySources"] == ["$request.header.Authorization"]
+    assert authorizer.inputs["jwtConfiguration"] == {
+        "issuer": ISSUER,
+        "audiences": ["ingest", "query"],
+    }
+    routes = plan.of_type("aws:apigatewayv2/route:Route")
+    assert len(routes) == 6
+    for route in routes:
+        assert route.inputs["authorizationType"] == "JWT"
+        assert route.inputs["authorizerId"].startswith("gw-authorizer-")
+        assert authorizer.urn in route.dependencies
 
 
 def test_http_integration_through_vpc_link(http: tuple[Plan, ApiGateway]) -> None:
@@ -308,11 +333,34 @@ def test_ingress_patterns_and_priorities(http: tuple[Plan, ApiGateway]) -> None:
             )
         },
         {"certificate_arn": "arn:aws:iam::123456789012:server-certificate/x"},
+        {"jwt_issuer": ISSUER},
+        {"jwt_audiences": ("ingest",)},
+        {"jwt_issuer": "http://issuer.example.com", "jwt_audiences": ("a",)},
+        {"jwt_issuer": ISSUER, "jwt_audiences": ("a", "a")},
+        {"jwt_issuer": ISSUER, "jwt_audiences": ("",)},
+        {"jwt_jwks_uri": "https://issuer.example.com/keys"},
+        {
+            "jwt_issuer": ISSUER,
+            "jwt_audiences": ("a",),
+            "endpoint": "load-balancer",
+            "domain_name": "api.example.com",
+            "certificate_arn": CERT,
+        },
     ],
 )
 def test_bad_specs_are_rejected(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         GatewaySpec(**bad)
+
+
+def test_jwks_uri_defaults_to_the_well_known_path() -> None:
+    spec = GatewaySpec(jwt_issuer=f"{ISSUER}/", jwt_audiences=("a",))
+    assert spec.jwks_uri == f"{ISSUER}/.well-known/jwks.json"
+    own = GatewaySpec(
+        jwt_issuer=ISSUER, jwt_audiences=("a",), jwt_jwks_uri="https://idp.example.com/v1/keys"
+    )
+    assert own.jwks_uri == "https://idp.example.com/v1/keys"
+    assert GatewaySpec().jwks_uri is None
 
 
 def test_route_path_must_be_a_clean_prefix() -> None:

@@ -210,3 +210,34 @@ def test_routes_attach_to_the_https_listener_only_when_there_is_a_hostname() -> 
 
     run_function(declare)
     assert holder == {"https": "https", "http": None}
+
+
+SECURITY_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"
+
+
+def test_jwt_issuer_makes_a_security_policy_on_the_gateway() -> None:
+    issuer = "https://tenant.auth0.example.com/"
+    plan, _ = _build({"jwt_issuer": issuer, "jwt_audiences": ("ingest",)})
+    (policy,) = plan.of_type(SECURITY_POLICY)
+    assert policy.name == "gw-jwt"
+    assert policy.inputs["metadata"]["name"] == "gw-jwt"
+    assert policy.inputs["spec"] == {
+        "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"}],
+        "jwt": {
+            "providers": [
+                {
+                    "name": "issuer",
+                    "issuer": issuer,
+                    "audiences": ["ingest"],
+                    "remoteJWKS": {"uri": "https://tenant.auth0.example.com/.well-known/jwks.json"},
+                }
+            ]
+        },
+    }
+    (gateway,) = plan.of_type(GATEWAY)
+    assert gateway.urn in policy.dependencies
+
+
+def test_no_security_policy_without_an_issuer() -> None:
+    plan, _ = _build()
+    assert plan.of_type(SECURITY_POLICY) == []
