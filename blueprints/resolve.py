@@ -29,6 +29,7 @@ from components.specs import (
     TopicSpec,
 )
 from components.specs.base import Spec
+from components.specs.postgres import aurora_instance_class_error
 
 S = TypeVar("S", bound=Spec)
 OVERRIDES = "blueprints:overrides"
@@ -92,6 +93,10 @@ def _build(spec: type[S], values: dict[str, Any], source: str, path: str) -> S:
         raise from_validation_error(exc, source, path, spec) from None
 
 
+MSK_ZONE_COUNTS = (2, 3)
+"""Client subnets an MSK cluster accepts: one per zone, in 2 or 3 zones."""
+
+
 def resolve(
     blueprint: Blueprint, settings: StackSettings, *, stack: str, source: str
 ) -> ResolvedStack:
@@ -119,11 +124,27 @@ def resolve(
     if blueprint.postgres:
         values = {**section("postgres"), "database_name": blueprint.postgres.database_name}
         postgres = _build(PostgresSpec, values, source, at + "postgres")
+        if settings.target == "aws":
+            for key, klass in (
+                ("instance_class", postgres.instance_class),
+                ("replica_instance_class", postgres.replica_class),
+            ):
+                problem = aurora_instance_class_error(klass)
+                if problem:
+                    raise ConfigError(source, f"{at}postgres.{key}", problem)
     redis = _build(RedisSpec, section("redis"), source, at + "redis") if blueprint.redis else None
     kafka = None
     if blueprint.has_kafka:
         topics = _topics(blueprint, profile, stack_over, source)
         kafka = _build(KafkaSpec, {**section("kafka"), "topics": topics}, source, at + "kafka")
+        if settings.target == "aws" and network.az_count not in MSK_ZONE_COUNTS:
+            raise ConfigError(
+                source,
+                at + "network.az_count",
+                f"{network.az_count} availability zones: a stack with Kafka runs MSK, whose "
+                "brokers take client subnets in 2 or 3 zones (MSK API Reference, "
+                "BrokerNodeGroupInfo.ClientSubnets)",
+            )
         if kafka.broker_count % network.az_count:
             raise ConfigError(
                 source,

@@ -29,6 +29,7 @@ from typing import Any
 
 from blueprints.capacity.availability import availability
 from blueprints.capacity.coefficients import Coefficients, load_coefficients
+from blueprints.capacity.quotas import QuotaNeed
 from blueprints.model import DLQ_SUFFIX, Blueprint, Requirement
 from blueprints.resolve import ResolvedStack, ServiceWiring
 from components.specs import GatewaySpec, KafkaSpec, PostgresSpec, RedisSpec
@@ -346,9 +347,12 @@ def stack_report(
     *,
     coefficients: Coefficients | None = None,
     region: str | None = None,
+    quotas: list[QuotaNeed] | None = None,
 ) -> dict:
     """Capacity per tier, availability and monthly cost of a resolved stack (JSON-able);
-    `region`: the stack's `aws:region`, named in the cost notes when the prices are another's."""
+    `region`: the stack's `aws:region`, named in the cost notes when the prices are another's;
+    `quotas`: the service quotas its AWS plan needs (`blueprints.capacity.quotas.needs`), as
+    a `quotas` section (left out when not given)."""
     coeff = coefficients or load_coefficients()
     price_region = str(coeff.groups["meta"]["region"])
     notes: list[str] = list(COST_NOTES)
@@ -368,7 +372,7 @@ def stack_report(
     target = requirement.availability if requirement else None
     breakdown = cost_breakdown(resolved, requirement, coeff)
     at_max = cost_breakdown(resolved, requirement, coeff, at_max=True)
-    return {
+    report: dict[str, Any] = {
         "stack": resolved.stack,
         "blueprint": resolved.blueprint.name,
         "environment": resolved.environment,
@@ -389,6 +393,14 @@ def stack_report(
             "prices_date": str(coeff.groups["prices"]["date"]),
         },
     }
+    if quotas is not None:
+        report["quotas"] = {
+            "above_default": [n.to_json() for n in quotas if n.above_default],
+            "within_default": [n.to_json() for n in quotas if not n.above_default],
+            "note": "the stack's own needs, against the default quotas of a new account; the "
+            "account's other stacks in the region count against the same quotas",
+        }
+    return report
 
 
 def shortfalls(report: dict) -> list[str]:

@@ -75,7 +75,7 @@ BURSTABLE = (".t2.", ".t3.", ".t4g.")
 # certificate_arn out, so a pasted block fails validation until the team sets theirs.
 ESTIMATE_ONLY_DOMAIN = {
     "domain_name": "api.example.com",
-    "certificate_arn": "arn:aws:acm:us-east-1:111122223333:certificate/estimate-only",
+    "certificate_arn": "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000",
 }
 
 

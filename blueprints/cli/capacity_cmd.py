@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from blueprints.capacity import shortfalls, stack_report
+from blueprints.capacity.quotas import needs
 from blueprints.capacity.sizer import SearchSpace, propose
 from blueprints.catalog import Catalog
 from blueprints.cli.errors import fail, friendly_errors
-from blueprints.preview import validate_stack
+from blueprints.policy.plans import view_of_plan
+from blueprints.preview import preview_stack, validate_stack
 from blueprints.project import Project
 from blueprints.settings import Environment
 
@@ -32,15 +34,20 @@ def report(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Capacity per tier with headroom, availability estimate and monthly cost of a stack,
-    against its blueprint's requirements for the stack's environment. Computed offline from the
-    resolved specs and blueprints/data/coefficients.yaml (assumptions and price estimates)."""
+    """Capacity per tier with headroom, availability estimate, monthly cost and the AWS
+    service quotas a stack needs above their defaults, against its blueprint's requirements
+    for the stack's environment. Computed offline from the resolved specs, the stack's offline
+    plan and blueprints/data/coefficients.yaml (assumptions, price estimates, quota
+    defaults)."""
     if (stack is None) == (stack_file is None):
         raise fail("give --stack or --stack-file")
     project = Project.discover()
     path = stack_file if stack_file is not None else project.stack_path(str(stack))
     loaded, resolved = validate_stack(project, path)
-    result = stack_report(resolved, region=loaded.region)
+    # The quotas come from the plan on AWS (a kubernetes stack's figures are its AWS twin's).
+    plan = preview_stack(project, path, "aws").plan
+    quotas = needs(view_of_plan(plan, loaded.settings.environment))
+    result = stack_report(resolved, region=loaded.region, quotas=quotas)
     if as_json:
         typer.echo(json.dumps(result, indent=2, sort_keys=True))
         return
@@ -126,8 +133,32 @@ def print_report(result: dict[str, Any], console: Console) -> None:
     console.print(costs)
     for note in result["cost_notes"]:
         console.print(f"- {note}")
+    print_quotas(result.get("quotas"), console)
     for line in shortfalls(result):
         console.print(f"[red]short:[/red] {line}")
+
+
+def print_quotas(quotas: dict[str, Any] | None, console: Console) -> None:
+    if quotas is None:
+        return
+    above = quotas["above_default"]
+    if not above:
+        console.print("service quotas: every one the stack needs fits its AWS default")
+        return
+    table = Table(title="Service quotas to raise before `pulumi up` (defaults of a new account)")
+    for col in ("service", "quota (code)", "default", "stack needs", "adjustable"):
+        table.add_column(col, justify="right" if col in ("default", "stack needs") else "left")
+    for q in above:
+        code = f" ({q['code']})" if q["code"] else ""
+        table.add_row(
+            q["service"],
+            f"{q['name']}{code}",
+            f"{q['default']:,}",
+            f"{q['need']:,} {q['unit']}",
+            "yes" if q["adjustable"] else "no: AWS Support",
+        )
+    console.print(table)
+    console.print(f"- {quotas['note']}")
 
 
 @friendly_errors

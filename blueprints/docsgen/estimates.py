@@ -114,6 +114,23 @@ def estimates_section(blueprint: str, stacks: list[StackCounts]) -> str:
         + (f". {notes}." if notes else ".")
     )
     align = "l" + "r" * len(stacks)
+    quota_keys: dict[str, str] = {}
+    for r in reports:
+        for q in (r.get("quotas") or {}).get("above_default", []):
+            code = f" ({q['code']})" if q["code"] else ""
+            quota_keys.setdefault(
+                q["quota"], f"{q['service']}: {q['name']}{code}, default {q['default']:,}"
+            )
+
+    def need(report: dict[str, Any], key: str) -> str:
+        found = [
+            q for q in (report.get("quotas") or {}).get("above_default", []) if q["quota"] == key
+        ]
+        return f"**{found[0]['need']:,} {found[0]['unit']}**" if found else "within"
+
+    quota_rows = [
+        [cell(label), *(need(r, key) for r in reports)] for key, label in quota_keys.items()
+    ]
     return "\n".join(
         [
             "Estimated from what each AWS stack creates against the blueprint's requirements "
@@ -136,5 +153,12 @@ def estimates_section(blueprint: str, stacks: list[StackCounts]) -> str:
             "### Monthly cost (USD)\n",
             table(["Item", *headings], cost_rows, align=align),
             basis + "\n",
+            "### Service quotas\n",
+            "AWS service quotas a stack needs above the default of a new account (its own need: "
+            "the account's other stacks in the region use the same quotas); request them "
+            "before `pulumi up` (docs/deployability.md).\n",
+            table(["Quota", *headings], quota_rows, align=align)
+            if quota_rows
+            else "Every quota fits its default.\n",
         ]
     )

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blueprints.capacity import stack_report
+from blueprints.capacity.quotas import needs
 from blueprints.catalog import Catalog
 from blueprints.docsgen.resources import aws_counts, kubernetes_counts
 from blueprints.model import Blueprint
+from blueprints.policy.plans import view_of_plan
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 from blueprints.settings import ENVIRONMENTS
@@ -71,7 +73,10 @@ def preview_all(project: Project) -> StackPreviews:
                 aws_counts(aws.plan),
                 kinds,
                 total,
-                stack_report(aws.resolved),
+                stack_report(
+                    aws.resolved,
+                    quotas=needs(view_of_plan(aws.plan, settings.environment)),
+                ),
             )
         )
     for stacks in result.stacks.values():

@@ -375,7 +375,7 @@ class AutoscaledService(pulumi.ComponentResource):
             service_registries=registries,
             enable_execute_command=False,
             propagate_tags="SERVICE",
-            wait_for_steady_state=False,
+            wait_for_steady_state=spec.wait_for_steady_state,
             # Autoscaling owns the running count once the service exists.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=list(depends_on), ignore_changes=["desiredCount"]

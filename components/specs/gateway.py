@@ -12,6 +12,8 @@ from components.specs.base import LogRetentionDays, Spec
 Endpoint = Literal["api-gateway", "load-balancer"]
 WafLogging = Literal["none", "blocked", "all"]
 WAF_RULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+DOMAIN_NAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+"""A lower-case fully qualified host name (API Gateway and ACM take one per custom domain)."""
 """A rule name inside a WAF rule group, as `RuleActionOverride.Name` accepts it."""
 
 
@@ -49,11 +51,14 @@ class GatewaySpec(Spec):
     """Retention of the access logs (the stage's log group, the load balancer's log bucket), in
     days. Default: 30."""
 
-    domain_name: str | None = None
+    domain_name: str | None = Field(default=None, pattern=DOMAIN_NAME, max_length=253)
     """Custom domain served with `certificate_arn`; required with the load-balancer endpoint.
     Default: none (the execute-api HTTPS URL)."""
 
-    certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:acm:")
+    certificate_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
+    )
     """ACM certificate for `domain_name`; required with the load-balancer endpoint, whose
     public HTTPS listener uses it. With the api-gateway endpoint it also gives the internal
     load balancer an HTTPS listener. Default: none (api-gateway endpoint only: the internal hop
@@ -66,10 +71,12 @@ class GatewaySpec(Spec):
     open: while AWS WAF is unreachable it forwards requests unfiltered rather than refusing
     them (availability over filtering). Default: true."""
 
-    waf_rate_limit_per_ip: int = Field(default=20000, ge=10, le=2_000_000_000)
+    waf_rate_limit_per_ip: int = Field(default=20000, ge=100, le=2_000_000_000)
     """Load-balancer endpoint with `waf` only: requests one client IP may send in 5 minutes
-    before the web ACL blocks it (until its rate falls back under the limit). Default: 20000
-    (about 67 requests/s)."""
+    before the web ACL blocks it (until its rate falls back under the limit): 100 to
+    2,000,000,000 (the provider's validator, terraform-provider-aws
+    internal/service/wafv2/schemas.go; the WAF API itself accepts 10). Default: 20000 (about
+    67 requests/s)."""
 
     waf_logging: WafLogging = "blocked"
     """Load-balancer endpoint with `waf` only: which requests the web ACL logs to a CloudWatch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.specs.base import LogRetentionDays, Spec
 
@@ -53,8 +53,10 @@ class TopicSpec(Spec):
 class KafkaSpec(Spec):
     """An Apache Kafka cluster."""
 
-    kafka_version: str = "3.8.x"
-    """Kafka version. Default: 3.8.x."""
+    kafka_version: str = Field(default="3.8.x", pattern=r"^\d+\.\d+\.(\d+|x)(\.kraft)?$")
+    """Kafka version as MSK names it: `3.8.x` (the latest 3.8 patch, ZooKeeper metadata),
+    `3.8.x.kraft` (KRaft), or an exact one such as `3.6.0`; at least 3.6, which MSK's topic API
+    (`aws.msk.Topic`) needs (`aws kafka list-kafka-versions`). Default: 3.8.x."""
 
     instance_type: str = Field(default="kafka.t3.small", pattern=r"^kafka\.[a-z0-9]+\.[a-z0-9]+$")
     """Broker instance type. Default: kafka.t3.small."""
@@ -68,8 +70,9 @@ class KafkaSpec(Spec):
     max_volume_size_gb: int = Field(default=1000, ge=1, le=16384)
     """Ceiling of storage autoscaling per broker, in GiB. Default: 1000."""
 
-    storage_target_percent: int = Field(default=70, ge=10, le=90)
-    """Disk use that triggers storage autoscaling. Default: 70."""
+    storage_target_percent: int = Field(default=70, ge=10, le=80)
+    """Disk use, in percent, that storage autoscaling holds: 10 to 80, as MSK accepts (MSK
+    developer guide, "Automatic scaling for Amazon MSK storage"). Default: 70."""
 
     default_replication_factor: int = Field(default=3, ge=1, le=5)
     """`default.replication.factor` of the brokers. Default: 3."""
@@ -89,6 +92,14 @@ class KafkaSpec(Spec):
 
     topics: tuple[TopicSpec, ...] = ()
     """Topics created on the cluster. Default: none."""
+
+    @field_validator("kafka_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        major, minor = (int(part) for part in value.split(".")[:2])
+        if (major, minor) < (3, 6):
+            raise ValueError(f"Kafka {value}: MSK's topic API needs 3.6 or later")
+        return value
 
     @model_validator(mode="after")
     def _consistency(self) -> KafkaSpec:

@@ -14,6 +14,21 @@ PERFORMANCE_INSIGHTS_RETENTION = (7, *(31 * n for n in range(1, 24)), 731)
 23, or 731 (`PerformanceInsightsRetentionPeriod`, RDS API Reference, CreateDBInstance)."""
 
 
+def aurora_instance_class_error(instance_class: str) -> str | None:
+    """Why Aurora PostgreSQL has no such instance class, or None: its burstable classes start
+    at `medium` (db.t3/db.t4g medium and large), and it offers no general-purpose db.m*
+    class (Aurora User Guide, "Supported DB engines for DB instance classes")."""
+    family, size = instance_class.split(".")[1:3]
+    if family.startswith("t") and size not in ("medium", "large"):
+        return (
+            f"{instance_class}: Aurora PostgreSQL's burstable classes are medium and large "
+            "(db.t4g.medium, db.t4g.large)"
+        )
+    if family.startswith("m"):
+        return f"{instance_class}: Aurora PostgreSQL offers no db.m* class (use db.r* or db.t*)"
+    return None
+
+
 class PostgresSpec(Spec):
     """A PostgreSQL cluster: a writer and read replicas (readers).
 

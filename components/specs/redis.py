@@ -8,6 +8,17 @@ from pydantic import Field, model_validator
 
 from components.specs.base import LogRetentionDays, Spec
 
+ENGINE_VERSIONS: dict[str, tuple[str, ...]] = {
+    "redis": ("7.0", "7.1"),
+    "valkey": ("7.2", "8.0", "8.1"),
+}
+"""Engine versions ElastiCache offers for a cluster-mode replication group with TLS, AUTH and
+the parameter group families `redis7`, `valkey7`, `valkey8` (ElastiCache user guide,
+"Supported engines and versions")."""
+
+
+DEFAULT_VERSIONS = {"redis": "7.1", "valkey": "8.1"}
+
 
 class RedisSpec(Spec):
     """A Redis (or Valkey) replication group in cluster mode."""
@@ -15,8 +26,11 @@ class RedisSpec(Spec):
     engine: Literal["redis", "valkey"] = "redis"
     """Cache engine. Default: redis."""
 
-    engine_version: str = "7.1"
-    """Engine version. Default: 7.1."""
+    engine_version: str = Field(default="7.1", pattern=r"^\d+\.\d+$")
+    """Engine version, `major.minor`: Redis OSS 7.0 or 7.1, Valkey 7.2, 8.0 or 8.1 (what
+    ElastiCache offers with cluster mode, TLS and a parameter group family per major: redis7,
+    valkey7, valkey8; `aws elasticache describe-cache-engine-versions`). Default: 7.1 for
+    redis, 8.1 for valkey."""
 
     node_type: str = Field(default="cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
     """Node type of every node. Default: cache.t4g.small."""
@@ -44,10 +58,25 @@ class RedisSpec(Spec):
     memory_alarm_percent: int = Field(default=80, ge=1, le=100)
     """Memory use, as a percentage, that pages. Default: 80."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_version(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("engine") == "valkey" and not data.get(
+            "engine_version"
+        ):
+            return {**data, "engine_version": DEFAULT_VERSIONS["valkey"]}
+        return data
+
     @model_validator(mode="after")
     def _failover(self) -> RedisSpec:
         if self.multi_az and self.replicas_per_shard < 1:
             raise ValueError("multi_az needs replicas_per_shard of at least 1")
+        offered = ENGINE_VERSIONS[self.engine]
+        if self.engine_version not in offered:
+            raise ValueError(
+                f"{self.engine} {self.engine_version} is not offered here: "
+                f"{self.engine} {', '.join(offered)}"
+            )
         return self
 
     @property

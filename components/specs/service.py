@@ -139,7 +139,17 @@ class ServiceSpec(Spec):
     (interruptible, about 70% cheaper). Default: false."""
 
     log_retention_days: LogRetentionDays = 30
-    """Retention of the container logs, in days. Default: 30."""
+    """Retention of the container logs in CloudWatch Logs, in days. Default: 30."""
+
+    wait_for_steady_state: bool = False
+    """`pulumi up` waits until the service's tasks run and pass their health checks (the
+    provider's `wait_for_steady_state`, up to its 20-minute create/update timeout), so a first
+    deployment whose tasks crash-loop, or cannot be placed for want of Fargate vCPU quota,
+    fails the update instead of passing unnoticed. After the first deployment the circuit
+    breaker rolls a failing deployment back, and the provider then reports success
+    (terraform-provider-aws issue 19519): the running-tasks alarm and the ECS service events
+    are what tell. Ignored on Kubernetes (Pulumi waits for Deployments anyway). Default:
+    false."""
 
     environment: dict[str, str] = Field(default_factory=dict)
     """Extra plain environment variables. Names that look like secrets are refused: secrets come
