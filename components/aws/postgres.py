@@ -68,7 +68,7 @@ class PostgresCluster(pulumi.ComponentResource):
     authentication from clients, so no service holds a database password; TLS is forced by
     the cluster parameter group (`rds.force_ssl=1`) with the RSA 2048 CA; IAM database
     authentication is on (read-only services connect to the readers with it); connections,
-    disconnections and statements slower than 500 ms are logged and exported; minor versions
+    disconnections, schema changes and statements slower than 500 ms are logged and exported; minor versions
     are upgraded automatically. Roles can only be assumed by RDS (the proxy) and RDS enhanced
     monitoring of this account.
     """
@@ -523,11 +523,13 @@ class PostgresCluster(pulumi.ComponentResource):
 
 PARAMETERS: dict[str, str] = {
     "rds.force_ssl": "1",
+    "log_statement": "ddl",
     "log_min_duration_statement": str(SLOW_STATEMENT_MS),
     "log_connections": "1",
     "log_disconnections": "1",
 }
-"""Cluster parameters: every connection over TLS, sessions and slow statements logged."""
+"""Cluster parameters: every connection over TLS; sessions, schema changes (DDL: an audit trail
+of CREATE, ALTER, DROP, without the data of every query) and slow statements logged."""
 
 
 def parameter_group_family(engine_version: str) -> str:

@@ -137,6 +137,7 @@ def test_parameter_group_forces_tls_and_logs(plan: Plan) -> None:
     values = {p["name"]: p["value"] for p in params["parameters"]}
     assert values == {
         "rds.force_ssl": "1",
+        "log_statement": "ddl",
         "log_min_duration_statement": "500",
         "log_connections": "1",
         "log_disconnections": "1",
