@@ -61,8 +61,10 @@ class RedisSpec(Spec):
     @model_validator(mode="before")
     @classmethod
     def _default_version(cls, data: object) -> object:
-        if isinstance(data, dict) and data.get("engine") == "valkey" and not data.get(
-            "engine_version"
+        if (
+            isinstance(data, dict)
+            and data.get("engine") == "valkey"
+            and not data.get("engine_version")
         ):
             return {**data, "engine_version": DEFAULT_VERSIONS["valkey"]}
         return data
