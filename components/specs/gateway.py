@@ -41,11 +41,14 @@ class GatewaySpec(Spec):
 
     throttle_rate_limit: float = Field(default=100.0, gt=0, le=1_000_000)
     """Steady-state requests per second allowed on the stage (api-gateway endpoint only; the
-    load-balancer endpoint limits each client IP with `waf_rate_limit_per_ip` instead).
-    Default: 100."""
+    load-balancer endpoint limits each client IP with `waf_rate_limit_per_ip` instead). The
+    account's quota for every API of the region caps it (10,000 by default, Service Quotas
+    L-8A5B8E43; BP521 names a need above it). Default: 100."""
 
     throttle_burst_limit: int = Field(default=200, ge=1, le=5_000_000)
-    """Requests allowed in a burst above the rate (api-gateway endpoint only). Default: 200."""
+    """Requests allowed in a burst above the rate (api-gateway endpoint only); capped by the
+    account's burst of 5,000 by default, raised through AWS Support only (BP521). Default:
+    200."""
 
     access_log_retention_days: LogRetentionDays = 30
     """Retention of the access logs (the stage's log group, the load balancer's log bucket), in

@@ -62,10 +62,13 @@ class KafkaSpec(Spec):
     """Broker instance type. Default: kafka.t3.small."""
 
     broker_count: int = Field(default=3, ge=1, le=90)
-    """Brokers; a multiple of the AZ count the network spans. Default: 3."""
+    """Brokers: a multiple of the AZ count the network spans (MSK spreads them evenly); the
+    default quota is 30 per cluster and 90 per account (Service Quotas L-FAB9E493,
+    L-EDD31C36; BP521). Default: 3."""
 
     volume_size_gb: int = Field(default=100, ge=1, le=16384)
-    """Initial EBS storage per broker, in GiB. Default: 100."""
+    """Initial EBS storage per broker, in GiB: 1 to 16,384 (MSK API Reference,
+    EBSStorageInfo.VolumeSize). Default: 100."""
 
     max_volume_size_gb: int = Field(default=1000, ge=1, le=16384)
     """Ceiling of storage autoscaling per broker, in GiB. Default: 1000."""

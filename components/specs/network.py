@@ -18,10 +18,14 @@ class NetworkSpec(Spec):
     """A VPC spread over availability zones with public and private subnets."""
 
     cidr_block: str = "10.0.0.0/16"
-    """IPv4 range of the VPC, a /16 to /20. Default: 10.0.0.0/16."""
+    """IPv4 range of the VPC, a /16 to /20 (a VPC takes /16 to /28, VPC User Guide, "VPC CIDR
+    blocks"; below /20 the subnet layout's public subnets would be too small). Default:
+    10.0.0.0/16."""
 
     az_count: int = Field(default=2, ge=2, le=6)
-    """Availability zones the subnets span. Default: 2 (the minimum a load balancer, a database
+    """Availability zones the subnets span: 2 to 6, and 2 or 3 for a stack with Kafka (MSK
+    takes client subnets in 2 or 3 zones); the region must have that many once excluded and
+    unsupported zone IDs are left out. Default: 2 (the minimum a load balancer, a database
     subnet group and a Multi-AZ replication group accept)."""
 
     nat_gateways: Literal["single", "per_az"] = "single"
@@ -29,7 +33,8 @@ class NetworkSpec(Spec):
     `per_az`: one per availability zone (egress survives an AZ outage). Default: single."""
 
     flow_logs_retention_days: LogRetentionDays = 30
-    """Retention of the VPC flow logs in CloudWatch Logs, in days. Default: 30."""
+    """Retention of the VPC flow logs in CloudWatch Logs, in days (one of the values CloudWatch
+    accepts). Default: 30."""
 
     namespace: str = Field(
         default="internal", pattern=r"^[a-z][a-z0-9-]{0,30}(\.[a-z][a-z0-9-]{0,30})*$"

@@ -36,17 +36,22 @@ class RedisSpec(Spec):
     """Node type of every node. Default: cache.t4g.small."""
 
     shards: int = Field(default=1, ge=1, le=500)
-    """Node groups (shards) of the cluster. Default: 1."""
+    """Node groups (shards) of the cluster: 1 to 500 (cluster mode, Valkey and Redis OSS 7;
+    ElastiCache User Guide, "Shards"); the default quota is 90 nodes per cluster (BP521).
+    Default: 1."""
 
     replicas_per_shard: int = Field(default=1, ge=0, le=5)
-    """Replicas in each shard. Default: 1 (failover possible)."""
+    """Replicas in each shard: 0 to 5 (CreateReplicationGroup, ReplicasPerNodeGroup). With
+    none, cluster mode still needs automatic failover on, which ElastiCache accepts. Default: 1
+    (failover possible)."""
 
     multi_az: bool = False
     """Place replicas in other AZs than their primary and fail over across AZs. Needs at least
     one replica per shard. Default: false."""
 
     snapshot_retention_days: int = Field(default=1, ge=0, le=35)
-    """Days of daily snapshots kept; 0 turns snapshots off. Default: 1."""
+    """Days of daily snapshots kept, 0 to 35; 0 turns snapshots off (SnapshotRetentionLimit).
+    Default: 1."""
 
     protect: bool = False
     """Pulumi `protect` on the cluster: `pulumi destroy` refuses until it is lifted.

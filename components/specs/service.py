@@ -110,10 +110,14 @@ class ServiceSpec(Spec):
     """Container command override. Default: the image's own."""
 
     cpu: int = 256
-    """CPU units per task (1024 = one vCPU); a Fargate size. Default: 256."""
+    """CPU units per task (1024 = one vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384, the
+    Fargate sizes (ECS Developer Guide, "Task CPU and memory"). Default: 256."""
 
     memory: int = 512
-    """Memory per task in MiB; must fit the CPU size. Default: 512."""
+    """Memory per task in MiB, in the range and steps Fargate allows for the CPU size (256:
+    512-2048 by 512; 512: 1024-4096 by 1024; 1024: 2048-8192 by 1024; 2048: 4096-16384 by
+    1024; 4096: 8192-30720 by 1024; 8192: 16384-61440 by 4096; 16384: 32768-122880 by 8192).
+    Default: 512."""
 
     min_count: int = Field(default=1, ge=0, le=1000)
     """Fewest running tasks. Default: 1."""
