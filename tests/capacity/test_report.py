@@ -4,6 +4,7 @@ without replica, kafka.t3.small 2 brokers 50 GiB, services and collector 256/512
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -222,3 +223,28 @@ def test_a_kubernetes_stack_is_reported_as_on_aws_and_says_so() -> None:
     rep = stack_report(stack, coefficients=coefficients(), region="eu-west-1")
     assert rep["target"] == "kubernetes"
     assert rep["cost_notes"][0].startswith("the stack's target is kubernetes")
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_report_lists_the_quotas_to_raise_before_pulumi_up() -> None:
+    from typer.testing import CliRunner
+
+    from blueprints.cli.app import app
+
+    result = CliRunner().invoke(app, ["report", "--stack", "analytics-prod", "--json"])
+    assert result.exit_code == 0, result.output
+    quotas = json.loads(result.stdout)["quotas"]
+    above = {q["quota"]: q for q in quotas["above_default"]}
+    rate = above["apigateway_throttle_rate"]
+    assert (rate["name"], rate["code"], rate["default"], rate["need"]) == (
+        "Throttle rate",
+        "L-8A5B8E43",
+        10000,
+        15000,
+    )
+    assert above["apigateway_throttle_burst"]["adjustable"] is False
+    assert "fargate_on_demand_vcpu" in above
+    assert {q["quota"] for q in quotas["within_default"]} >= {"rds_proxies", "vpcs"}
+    text = CliRunner().invoke(app, ["report", "--stack", "analytics-prod"], env={"COLUMNS": "200"})
+    assert "Service quotas to raise before `pulumi up`" in text.stdout
+    assert "Throttle rate (L-8A5B8E43)" in text.stdout
