@@ -57,7 +57,7 @@ class PostgresCluster(pulumi.ComponentResource):
     to anything else: consumers add ingress through the `Connection` of `binding()`, the proxy
     reaches the instances on 5432 only), a DB subnet group over the private subnets, a cluster
     parameter group, the cluster (its identifier `<stack>-<name>`), the writer, the readers
-    (each in another availability zone than the writer where the network has one), the proxy
+    (round-robin over the zones, starting after the writer's), the proxy
     with its role, connection pool and target, the log groups RDS and the proxy write to, an
     enhanced-monitoring role (when `monitoring_interval_seconds` > 0), and alarms.
 
@@ -186,16 +186,23 @@ class PostgresCluster(pulumi.ComponentResource):
         IAM permission to connect. No password: every service authenticates with IAM tokens.
 
         Read-write services connect to the proxy as the master user (the proxy signs in to
-        the writer with the secret RDS rotates). Read-only services connect to the reader
-        endpoint as `app_readonly`, allowed on this cluster alone.
+        the writer with the secret RDS rotates). Every service reaches the readers
+        (`DATABASE_READER_HOSTS`) as `app_readonly` with an IAM token, allowed on this cluster
+        alone: the master user cannot use IAM authentication without breaking the proxy's
+        password sign-in. Read-only services get the reader endpoint as `DATABASE_HOST` too.
         """
         environment: dict[str, pulumi.Input[str]] = {
             "DATABASE_READER_HOSTS": self.reader_endpoint,
             "DATABASE_PORT": str(self.port),
             "DATABASE_NAME": self.database_name,
             "DATABASE_AUTH": "iam",
+            "DATABASE_READER_USERNAME": READ_ONLY_USERNAME,
             "PGSSLMODE": "require",
         }
+        readers = _connect_statement(
+            pulumi.Output.all(self.cluster.arn, self.cluster.cluster_resource_id),
+            READ_ONLY_USERNAME,
+        )
         if read_only:
             return Binding(
                 environment={
@@ -204,12 +211,7 @@ class PostgresCluster(pulumi.ComponentResource):
                     "DATABASE_USERNAME": READ_ONLY_USERNAME,
                 },
                 connections=[Connection("postgres", self.security_group_id, self.port)],
-                policy_statements=[
-                    _connect_statement(
-                        pulumi.Output.all(self.cluster.arn, self.cluster.cluster_resource_id),
-                        READ_ONLY_USERNAME,
-                    )
-                ],
+                policy_statements=[readers],
             )
         return Binding(
             environment={
@@ -217,12 +219,16 @@ class PostgresCluster(pulumi.ComponentResource):
                 "DATABASE_HOST": self.endpoint,
                 "DATABASE_USERNAME": MASTER_USERNAME,
             },
-            connections=[Connection("postgres", self.proxy_security_group_id, self.port)],
+            connections=[
+                Connection("postgres", self.proxy_security_group_id, self.port),
+                Connection("postgres-readers", self.security_group_id, self.port),
+            ],
             policy_statements=[
                 _connect_statement(
                     self.proxy.arn.apply(lambda arn: [arn, proxy_resource_id(arn)]),
                     MASTER_USERNAME,
-                )
+                ),
+                readers,
             ],
         )
 

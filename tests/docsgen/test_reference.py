@@ -23,7 +23,9 @@ def test_redis_field_table() -> None:
         "`shards`",
         "`int` (1..500)",
         "`1`",
-        "Node groups (shards) of the cluster. Default: 1.",
+        "Node groups (shards) of the cluster: 1 to 500 (cluster mode, Valkey and Redis OSS 7;"
+        ' ElastiCache User Guide, "Shards"); the default quota is 90 nodes per cluster (BP521).'
+        " Default: 1.",
         "`redis.shards`",
     ]
     assert rows["`engine`"][1] == '`"redis" \\| "valkey"`'

@@ -353,6 +353,7 @@ def test_read_write_binding_goes_through_the_proxy_with_iam(plan: Plan) -> None:
     assert env == {
         "DATABASE_HOST": plan.outputs["endpoint"],
         "DATABASE_READER_HOSTS": plan.outputs["reader_endpoint"],
+        "DATABASE_READER_USERNAME": "app_readonly",
         "DATABASE_PORT": "5432",
         "DATABASE_NAME": "app",
         "DATABASE_USERNAME": "app_admin",
@@ -361,21 +362,26 @@ def test_read_write_binding_goes_through_the_proxy_with_iam(plan: Plan) -> None:
     }
     # No secret for the service: a rotation of the password changes nothing it holds.
     assert plan.outputs["secrets"] == []
+    # Writes through the proxy, reads on the readers: both reachable and both allowed.
     assert plan.outputs["connections"] == [
-        {"name": "postgres", "sg": plan.outputs["proxy_sg"], "port": 5432}
+        {"name": "postgres", "sg": plan.outputs["proxy_sg"], "port": 5432},
+        {"name": "postgres-readers", "sg": plan.outputs["cluster_sg"], "port": 5432},
     ]
-    (statement,) = plan.outputs["statements"]
-    assert statement["Action"] == ["rds-db:connect"]
-    (resource,) = statement["Resource"]
+    proxy, readers = plan.outputs["statements"]
+    assert proxy["Action"] == readers["Action"] == ["rds-db:connect"]
+    (resource,) = proxy["Resource"]
     assert resource.startswith(f"arn:aws:rds-db:us-east-1:{ACCOUNT}:dbuser:prx-")
     assert resource.endswith("/app_admin")
+    (resource,) = readers["Resource"]
+    assert resource.startswith(f"arn:aws:rds-db:us-east-1:{ACCOUNT}:dbuser:cluster-")
+    assert resource.endswith("/app_readonly")
 
 
 def test_read_only_binding_reads_the_readers_with_iam() -> None:
     plan = build(PostgresSpec(read_replicas=2), read_only=True)
     env = plan.outputs["environment"]
     assert env["DATABASE_HOST"] == plan.outputs["reader_endpoint"]
-    assert env["DATABASE_USERNAME"] == "app_readonly"
+    assert env["DATABASE_USERNAME"] == env["DATABASE_READER_USERNAME"] == "app_readonly"
     assert env["DATABASE_AUTH"] == "iam"
     assert plan.outputs["secrets"] == []
     assert plan.outputs["connections"] == [
