@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench schema clean
+.PHONY: demo test lint typecheck unit e2e bench schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s)" % sys.version.split()[0])'
@@ -29,6 +29,11 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+## e2e: the real Pulumi CLI, language hosts, Kubernetes provider (and, with them, an API
+## server): built from the Go module proxy into ~/.cache/blueprints-tools on first use (needs Go)
+e2e: $(STAMP)
+	@tools="$$(bash e2e/build-tools.sh)" && set -a && eval "$$tools" && set +a && $(BIN)/pytest e2e
 
 ## bench: preview speed and memory (figures go to docs/performance.md)
 bench: $(STAMP)

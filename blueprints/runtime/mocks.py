@@ -388,6 +388,9 @@ _OUTPUTS: dict[str, Callable[[OfflineMocks, str, State], State]] = {
     "aws:servicediscovery/service:Service": _sd_service,
     "aws:secretsmanager/secret:Secret": _secret,
     "random:index/randomPassword:RandomPassword": _random_password,
+    # Every Pulumi dynamic resource has this type; the only one we declare is a password
+    # (components/k8s/password.py).
+    "pulumi-python:dynamic:Resource": _random_password,
 }
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from components.k8s.meta import metadata
+from components.k8s.password import GeneratedPassword
 from components.k8s.refs import ClusterRef, K8sBinding, Peer, SecretFile
 from components.specs.postgres import PostgresSpec
 from components.specs.sizing import Size, size_of
@@ -134,11 +134,8 @@ class PostgresCluster(pulumi.ComponentResource):
         self.port = PORT
         self.database_name = spec.database_name
 
-        self.read_only_password = random.RandomPassword(
-            f"{name}-readonly-password",
-            length=READ_ONLY_PASSWORD_LENGTH,
-            special=False,
-            opts=self._child(),
+        self.read_only_password = GeneratedPassword(
+            f"{name}-readonly-password", length=READ_ONLY_PASSWORD_LENGTH, opts=self._child()
         )
         self.read_only_credentials = k8s.core.v1.Secret(
             f"{name}-readonly-secret",

@@ -6,9 +6,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from components.k8s.meta import metadata
+from components.k8s.password import GeneratedPassword
 from components.k8s.refs import ClusterRef, K8sBinding, Peer, SecretFile
 from components.specs.redis import RedisSpec
 from components.specs.sizing import Size, size_of
@@ -110,11 +110,8 @@ class RedisCluster(pulumi.ComponentResource):
         self.tls_secret = f"{name}-tls" if self.tls else None
         size = size_of(spec.node_type)
 
-        self.auth_token = random.RandomPassword(
-            f"{name}-auth-token",
-            length=AUTH_TOKEN_LENGTH,
-            special=False,
-            opts=self._child(),
+        self.auth_token = GeneratedPassword(
+            f"{name}-auth-token", length=AUTH_TOKEN_LENGTH, opts=self._child()
         )
         self.auth = k8s.core.v1.Secret(
             f"{name}-auth",
