@@ -35,7 +35,7 @@ export GOWORK=off
 export GO111MODULE=on
 GOVERSION_STR=$(go env GOVERSION)
 
-ALL_TOOLS=(pulumi pulumi-language-python pulumi-language-yaml pulumi-resource-kubernetes kube-apiserver kubectl etcd kwok)
+ALL_TOOLS=(pulumi pulumi-language-python pulumi-language-yaml pulumi-resource-kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok)
 
 log() { printf '[build-tools] %s\n' "$*" >&2; }
 
@@ -178,6 +178,20 @@ spec_kube-apiserver() {
   T_OUT=("KUBE_APISERVER=kube-apiserver")
 }
 
+spec_kube-controller-manager() {
+  k8s_common
+  T_DIRNAME=kube-controller-manager-$KUBERNETES_VERSION
+  T_BUILD=("k8s.io/kubernetes/cmd/kube-controller-manager=kube-controller-manager")
+  T_OUT=("KUBE_CONTROLLER_MANAGER=kube-controller-manager")
+}
+
+spec_kube-scheduler() {
+  k8s_common
+  T_DIRNAME=kube-scheduler-$KUBERNETES_VERSION
+  T_BUILD=("k8s.io/kubernetes/cmd/kube-scheduler=kube-scheduler")
+  T_OUT=("KUBE_SCHEDULER=kube-scheduler")
+}
+
 spec_kubectl() {
   k8s_common
   T_DIRNAME=kubectl-$KUBERNETES_VERSION
@@ -201,7 +215,19 @@ spec_kwok() {
   T_REPLACE=("sigs.k8s.io/kwok@$v|$v")
   T_BUILD=("sigs.k8s.io/kwok/cmd/kwok=kwok")
   # pkg/consts.Version already defaults to the release (0.8.0): no ldflag.
-  T_OUT=("KWOK=kwok")
+  T_POST=post_kwok
+  T_OUT=("KWOK=kwok" "KWOK_STAGES=stages.yaml")
+}
+
+# kwok needs Stage objects to know how nodes and pods progress; the module ships the "fast"
+# ones (a node is Ready at once, a pod Running and Ready as soon as it is bound).
+post_kwok() {
+  local src f
+  src=$(mod_dir "sigs.k8s.io/kwok@$KWOK_VERSION")/kustomize/stage
+  for f in "$src"/node/fast/node-initialize.yaml "$src"/pod/fast/pod-ready.yaml \
+           "$src"/pod/fast/pod-complete.yaml "$src"/pod/fast/pod-delete.yaml; do
+    printf -- '---\n'; cat "$f"
+  done >"$1/stages.yaml"
 }
 
 # ---------------------------------------------------------------------------
