@@ -125,7 +125,9 @@ def update_project(
 ) -> None:
     """Re-render the project from `.blueprints/answers.yml` with the installed package and
     templates, three-way merging into your files (base: `.blueprints/base/`). Files you
-    deleted stay deleted. Exit code 1 when a file has conflicts (left with <<<<<<< markers)."""
+    deleted stay deleted; each file keeps its line endings. Exit code 1 when a file has
+    conflicts (left with <<<<<<< markers); exit code 2, with nothing written, while a file
+    still has markers, when a path goes through a symlink or a file to merge is not UTF-8."""
     result = update(directory)
     for label, paths in (
         ("updated", result.updated),

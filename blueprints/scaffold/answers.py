@@ -45,8 +45,14 @@ def generator_version() -> str:
     return importlib.metadata.version(PACKAGE)
 
 
+def dns_label(value: str) -> str:
+    """A lower-case DNS label (`check_dns_label`), the whole string: its pattern's `$` lets a
+    trailing newline through, which a file or stack name must not have."""
+    return check_dns_label(value if "\n" not in value else "")
+
+
 def _label_value(value: str) -> str:
-    if not LABEL_VALUE.match(value):
+    if not LABEL_VALUE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not label-safe: letters, digits, '-', '_' and '.', starting and "
             "ending with a letter or digit, at most 63 characters"
@@ -80,7 +86,7 @@ class Answers(BaseModel):
     @field_validator("project_name")
     @classmethod
     def _project(cls, value: str) -> str:
-        return check_dns_label(value)
+        return dns_label(value)
 
     @field_validator("owner", "cost_center")
     @classmethod
@@ -97,7 +103,7 @@ class Answers(BaseModel):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not AWS_REGION.match(value):
+        if not AWS_REGION.fullmatch(value):
             raise ValueError(f"{value!r} is not an AWS region (e.g. us-east-1, eu-central-1)")
         return value
 
@@ -144,7 +150,6 @@ def validate_answers(
     """Answers from options, prompts or the answers file; ConfigError names the option.
 
     `catalog_dirs` replaces the answers' own `--catalog` folder for the blueprint look-up."""
-    """Answers from options, prompts or the answers file; ConfigError names the option."""
     try:
         answers = Answers.model_validate(raw)
     except ValidationError as exc:

@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import merge3
-
 from blueprints.errors import ConfigError
-from blueprints.scaffold import render
+from blueprints.scaffold import render, yamltext
 from blueprints.scaffold.answers import (
     ANSWERS_FILE,
     BASE_DIR,
@@ -18,8 +16,16 @@ from blueprints.scaffold.answers import (
     generator_version,
     validate_answers,
 )
-from blueprints.scaffold.files import safe_relative, write_text, write_tree
-from blueprints.yamlio import load_yaml_file
+from blueprints.scaffold.existing import checked_path, decode, read_bytes
+from blueprints.scaffold.files import write_text, write_tree
+from blueprints.scaffold.merge import (
+    has_conflict_markers,
+    merge_text,
+    newline_of,
+    to_lf,
+    with_newline,
+)
+from blueprints.yamlio import load_yaml_file, load_yaml_text
 
 
 def _with_base(files: dict[str, str]) -> dict[str, str]:
@@ -48,10 +54,11 @@ def update_catalog_dirs(project: Path, catalog: object) -> list[Path]:
 
 
 def load_answers(project: Path) -> tuple[Answers, list[Path]]:
-    path = project / ANSWERS_FILE
+    path = checked_path(project, ANSWERS_FILE)
     label = str(path)
     if not path.is_file():
         raise ConfigError(label, "", "not found: is this a project made by `blueprints new`?")
+    _refuse_conflict_markers(project, {ANSWERS_FILE: read_bytes(path)})
     data = load_yaml_file(path, label)
     if not isinstance(data, dict):
         raise ConfigError(label, "", "not a blueprints answers file")
@@ -68,59 +75,105 @@ class UpdateResult:
     kept_deleted: list[str] = field(default_factory=list)
 
 
-def _read(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+Writes = tuple[Path, str]
+"""A file to write and its text."""
 
 
-def merge_text(base: str, ours: str, theirs: str) -> tuple[str, bool]:
-    """Three-way merge of whole files; (text, conflicted)."""
-    if ours == theirs or theirs == base:
-        return ours, False
-    if ours == base:
-        return theirs, False
-    m = merge3.Merge3(
-        base.splitlines(keepends=True),
-        ours.splitlines(keepends=True),
-        theirs.splitlines(keepends=True),
-    )
-    lines = list(
-        m.merge_lines(name_a="yours", name_b="blueprints update", name_base="last generated")
-    )
-    text = "".join(lines)
-    conflicted = any(region[0] == "conflict" for region in m.merge_regions())
-    return text, conflicted
+@dataclass(frozen=True)
+class _Current:
+    """One generated file of the project as it is now, and its base copy."""
+
+    path: Path
+    ours: bytes | None
+    base_path: Path
+    base: bytes | None
+
+
+def _current(project: Path, path: str) -> _Current:
+    target = checked_path(project, path)
+    base_path = checked_path(project, f"{BASE_DIR}/{path}")
+    return _Current(target, read_bytes(target), base_path, read_bytes(base_path))
+
+
+def _refuse_conflict_markers(project: Path, files: dict[str, bytes | None]) -> None:
+    """A file still holding the markers of an earlier conflict would be taken as the team's
+    edit (and the next update report "up to date"): refuse until they are resolved."""
+    marked = [p for p, data in files.items() if data is not None and has_conflict_markers(data)]
+    if marked:
+        raise ConfigError(
+            str(project),
+            "",
+            f"unresolved conflict markers (<<<<<<< / >>>>>>>) in {', '.join(marked)}: "
+            "resolve them, then run update again",
+        )
+
+
+def _merged_answers(current: _Current, theirs: str) -> str | None:
+    """The answers file with the new render's values (the generator version), keeping the
+    team's comments and layout (round-trip YAML); None when nothing changed."""
+    assert current.ours is not None  # load_answers read it
+    ours = decode(current.ours, current.path)
+    label = str(current.path)
+    new_values = load_yaml_text(theirs, label)
+    if load_yaml_text(ours, label) == new_values:
+        return None
+    document = yamltext.load_round_trip(to_lf(ours))
+    for key, value in new_values.items():
+        if document.get(key) != value:
+            document[key] = value
+    text = with_newline(yamltext.dump(document), newline_of(ours))
+    return None if text == ours else text
+
+
+def _merge_file(path: str, now: _Current, theirs: str, result: UpdateResult) -> list[Writes]:
+    """What to write for one generated file (its merge, its new base), noted in `result`."""
+    base_text = decode(now.base, now.base_path) if now.base is not None else None
+    base = to_lf(base_text) if base_text is not None else None
+    if now.ours is None and base is not None:
+        result.kept_deleted.append(path)
+    if base == theirs:
+        return []  # the generator did not change it: the team's file is left as it is
+    writes: list[Writes] = []
+    if now.ours is None:
+        if base is None:
+            writes.append((now.path, theirs))
+            result.added.append(path)
+    else:
+        ours = decode(now.ours, now.path)
+        merged, conflicted = merge_text(base or "", to_lf(ours), theirs)
+        if merged != to_lf(ours):
+            writes.append((now.path, with_newline(merged, newline_of(ours))))
+            result.updated.append(path)
+        if conflicted:
+            result.conflicts.append(path)
+    base_newline = newline_of(base_text) if base_text is not None else "\n"
+    return [*writes, (now.base_path, with_newline(theirs, base_newline))]
 
 
 def update(project: Path) -> UpdateResult:
     """Re-render `project` from its answers with the installed package; merge into the files
     as they are now (three-way, base = `.blueprints/base/`). Files the team deleted stay
-    deleted; files no longer generated are left alone."""
+    deleted; files no longer generated are left alone.
+
+    Everything is read and checked before anything is written: a symlink on the way, a file
+    with unresolved conflict markers or a file to merge that is not UTF-8 is refused
+    (ConfigError) with nothing changed. Each file keeps its line endings (CRLF or LF)."""
+    for folder in (BASE_DIR, PROJECT_CATALOG):
+        checked_path(project, folder, folder=True)
     answers, dirs = load_answers(project)
     theirs_files = render.render_project(answers, generator_version(), dirs)
+    current = {path: _current(project, path) for path in theirs_files}
+    _refuse_conflict_markers(project, {path: c.ours for path, c in current.items()})
     result = UpdateResult()
+    writes: list[Writes] = []
     for path, theirs in theirs_files.items():
-        rel = safe_relative(path)
-        target = project.joinpath(*rel.parts)
-        ours = _read(target)
-        if path == ANSWERS_FILE:
-            if ours != theirs:
-                write_text(target, theirs)
-            continue
-        base = _read(project.joinpath(*safe_relative(f"{BASE_DIR}/{path}").parts))
-        if ours is None:
-            if base is not None:
-                result.kept_deleted.append(path)
-            else:
-                write_text(target, theirs)
-                result.added.append(path)
-        else:
-            merged, conflicted = merge_text(base if base is not None else "", ours, theirs)
-            if merged != ours:
-                write_text(target, merged)
-                result.updated.append(path)
-            if conflicted:
-                result.conflicts.append(path)
-        base_path = project.joinpath(*safe_relative(f"{BASE_DIR}/{path}").parts)
-        if base != theirs:
-            write_text(base_path, theirs)
+        if path != ANSWERS_FILE:
+            writes.extend(_merge_file(path, current[path], theirs, result))
+    answers_text = _merged_answers(current[ANSWERS_FILE], theirs_files[ANSWERS_FILE])
+    # Each file before its base, the answers (the version) last: an update cut short is
+    # completed by the next one.
+    for target, text in writes:
+        write_text(target, text)
+    if answers_text is not None:
+        write_text(current[ANSWERS_FILE].path, answers_text)
     return result

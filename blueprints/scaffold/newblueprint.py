@@ -6,15 +6,15 @@ from pathlib import Path
 
 from blueprints.catalog import Catalog
 from blueprints.errors import ConfigError
+from blueprints.scaffold.answers import dns_label
 from blueprints.scaffold.files import write_text
 from blueprints.scaffold.render import render_template
-from components.specs.base import check_dns_label
 
 
 def new_blueprint(name: str, catalog: Path, *, force: bool = False) -> Path:
     """Write `<catalog>/<name>.yaml` and check that it loads; returns its path."""
     try:
-        check_dns_label(name)
+        dns_label(name)
     except ValueError as exc:
         raise ConfigError("NAME", "", f"{name!r}: {exc}") from None
     if catalog.exists() and not catalog.is_dir():

@@ -10,8 +10,8 @@ from pathlib import Path
 import jinja2
 
 from blueprints.catalog import Catalog
+from blueprints.scaffold import yamltext
 from blueprints.scaffold.answers import ANSWERS_FILE, PACKAGE, PROJECT_CATALOG, Answers
-from blueprints.yamlio import dump_yaml
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -21,6 +21,7 @@ _env = jinja2.Environment(
     keep_trailing_newline=True,
     autoescape=False,
 )
+_env.filters["yaml"] = yamltext.scalar  # every answer in a YAML template goes through it
 
 # Output path -> template (hidden paths are not shipped as package data, hence the mapping).
 FILES = {
@@ -66,8 +67,12 @@ def render_project(
     custom = answers.blueprint_file(catalog_dirs)
     if custom is not None:
         files[f"{PROJECT_CATALOG}/{answers.blueprint}.yaml"] = custom.read_text(encoding="utf-8")
-    recorded = answers.model_dump(mode="json", exclude_none=True)
+    recorded = {
+        "_generator": PACKAGE,
+        "_version": version,
+        **answers.model_dump(mode="json", exclude_none=True),
+    }
     files[ANSWERS_FILE] = render_template(
-        "answers.yml.j2", answers_yaml=dump_yaml(recorded), **context
+        "answers.yml.j2", answers_yaml=yamltext.dump(recorded), **context
     )
     return dict(sorted(files.items()))
