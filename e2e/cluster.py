@@ -61,7 +61,9 @@ def kubeconfig_text(server: str, ca: Path, token: str) -> str:
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "e2e", "cluster": {"server": server, "certificate-authority": str(ca)}}],
+            "clusters": [
+                {"name": "e2e", "cluster": {"server": server, "certificate-authority": str(ca)}}
+            ],
             "users": [{"name": "admin", "user": {"token": token}}],
             "contexts": [{"name": "e2e", "context": {"cluster": "e2e", "user": "admin"}}],
             "current-context": "e2e",
@@ -113,9 +115,11 @@ def _wait(what: str, ready: object, cluster: Cluster) -> None:
             return
         for process in cluster.processes:
             if process.poll() is not None:
-                raise RuntimeError(f"{process.args[0]} exited; see the logs in {cluster.folder}")
+                raise RuntimeError(f"{process.args!r} exited; see the logs in {cluster.folder}")
         time.sleep(0.5)
-    raise RuntimeError(f"{what} not ready after {READY_TIMEOUT_SECONDS} s; logs in {cluster.folder}")
+    raise RuntimeError(
+        f"{what} not ready after {READY_TIMEOUT_SECONDS} s; logs in {cluster.folder}"
+    )
 
 
 def fake_node(zone: str) -> dict[str, object]:
@@ -176,7 +180,11 @@ def running_cluster(tools: Tools, folder: Path) -> Iterator[Cluster]:
             "--service-cluster-ip-range", "10.96.0.0/16",
             "--enable-admission-plugins", "NodeRestriction",
         ])  # fmt: skip
-        _wait("kube-apiserver", lambda: cluster.kubectl("get", "--raw", "/readyz", check=False).stdout == "ok", cluster)
+        _wait(
+            "kube-apiserver",
+            lambda: cluster.kubectl("get", "--raw", "/readyz", check=False).stdout == "ok",
+            cluster,
+        )
         _start(cluster, "kube-controller-manager", [
             str(tools.path("KUBE_CONTROLLER_MANAGER")), "--kubeconfig", str(kubeconfig),
             "--authentication-kubeconfig", str(kubeconfig),

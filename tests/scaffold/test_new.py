@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from blueprints.catalog import Catalog
 from blueprints.cli.app import app
 from blueprints.scaffold.answers import generator_version
+from blueprints.yamlio import load_yaml_text
+from tests.conftest import ROOT
 
 runner = CliRunner()
 TAGS = ["--owner", "team-a", "--cost-center", "cc-1"]
@@ -209,3 +211,41 @@ def test_bad_jwt_answers_are_refused(tmp_path: Path, option: str, value: str) ->
     assert result.exit_code == 2
     assert option in result.output
     assert not (tmp_path / "shop").exists()
+
+
+def pulumi_project_config_errors(project: dict) -> list[str]:
+    """Pulumi's own rule for a project's `config:` block (pulumi/pulumi
+    sdk/go/common/workspace/project.go, `Project.Validate`): a key outside the project's
+    namespace may carry neither `type` nor `default`, only a `value`."""
+    name = project["name"]
+    errors = []
+    for key, entry in (project.get("config") or {}).items():
+        if ":" not in key or key.startswith(f"{name}:"):
+            continue
+        entry = entry if isinstance(entry, dict) else {"value": entry}
+        if "type" in entry or "default" in entry or "value" not in entry:
+            errors.append(f"{key} is not namespaced by project {name}: only `value` allowed")
+    return errors
+
+
+@pytest.mark.parametrize("blueprint", ["orders", "analytics", "lottery"])
+@pytest.mark.parametrize("target", ["aws", "kubernetes"])
+def test_generated_pulumi_yaml_passes_pulumis_namespace_rule(
+    tmp_path: Path, blueprint: str, target: str
+) -> None:
+    dest = tmp_path / "team-folder"
+    assert new(dest, "--blueprint", blueprint, "--target", target).exit_code == 0
+    project = load_yaml_text((dest / "Pulumi.yaml").read_text(), "Pulumi.yaml")
+    assert project["name"] == "team-folder"
+    assert pulumi_project_config_errors(project) == []
+
+
+def test_pulumis_namespace_rule_is_what_the_repository_project_passes() -> None:
+    repository = load_yaml_text((ROOT / "Pulumi.yaml").read_text(), "Pulumi.yaml")
+    assert repository["name"] == "blueprints"  # its typed keys are in its own namespace
+    assert pulumi_project_config_errors(repository) == []
+    renamed = {**repository, "name": "shop"}
+    assert pulumi_project_config_errors(renamed) == [
+        "blueprints:blueprint is not namespaced by project shop: only `value` allowed",
+        "blueprints:environment is not namespaced by project shop: only `value` allowed",
+    ]
