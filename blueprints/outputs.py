@@ -2,15 +2,16 @@
 
 Every file is first written under a temporary name in its own folder, then renamed into place,
 so a reader (or a failure: read-only folder, full disk) never leaves half a file. Text is
-written as UTF-8 with `\\n` line ends whatever the locale, with the permissions of any file the
-user creates (0666 for files, 0777 for folders, less the umask; not `mkstemp`'s 0600). A path
-that would leave its folder (absolute, `..`, a symbolic link on the way) is refused, and so is a
-target that is itself a symbolic link, even a dangling one: nothing is written through a link.
+written as UTF-8 with `\\n` line ends whatever the locale. A new file gets the permissions of
+any file the user creates (0666 for files, 0777 for folders, less the umask; not `mkstemp`'s
+0600); a file replaced keeps its own. A path that would leave its folder (absolute, `..`, a
+symbolic link on the way) is refused, and so is a target that is itself a symbolic link, even a
+dangling one: nothing is written through a link.
 
 `replace_folder` is the one way a command replaces a whole folder (`blueprints render
 --force`): only a folder holding nothing but that command's earlier output, as listed by the
-marker file it wrote there, and never the current folder, a parent of it, the home folder or a
-folder the caller protects (the project root).
+marker file it wrote there, and never the current folder, a folder holding it, the home folder
+or a folder the caller protects (the project root).
 
 Every failure is a ConfigError naming the path: the CLI prints one line and exits with 2.
 """
@@ -35,17 +36,24 @@ MARKER_LIMIT = 1 << 20
 """Largest marker file read back (bytes): a list of file names, never this long."""
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""Never in a file name we write (NUL cannot be; a line end would break the marker's list)."""
 
 
 def safe_relative(path: str, folder: str = "the folder written to") -> PurePosixPath:
     """`path` as a relative POSIX path that stays inside `folder`, or ConfigError."""
+    if _CONTROL.search(path):
+        raise ConfigError(repr(path), "", "refusing a file name with control characters")
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        raise ConfigError(repr(path), "", "refusing a file name that is not valid text") from None
     rel = PurePosixPath(path)
     if (
         rel.is_absolute()
         or not rel.parts
         or any(part in ("", ".", "..") for part in rel.parts)
         or "\\" in path
-        or "\0" in path
         or _DRIVE.match(rel.parts[0])
     ):
         raise ConfigError(path, "", f"refusing a path outside {folder}")
@@ -151,6 +159,15 @@ def _write_temporary(path: Path, data: bytes, mode: int) -> Path:
     return tmp
 
 
+def _existing_mode(path: Path, default: int) -> int:
+    """The permissions of the file `path` replaces (a script stays executable), else
+    `default`."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return default
+
+
 def _write_all(root: Path, files: Mapping[str, Content], label: str) -> list[Path]:
     """Every file under `root` (created if missing): all written to temporary names first,
     then renamed into place, so a failure replaces nothing and leaves no temporary file."""
@@ -158,7 +175,7 @@ def _write_all(root: Path, files: Mapping[str, Content], label: str) -> list[Pat
     for rel, data in files.items():
         path = _inside(root, safe_relative(rel, label))
         targets[path] = _encoded(data, path)
-    mode = 0o666 & ~_umask()
+    new_mode = 0o666 & ~_umask()
     created: list[Path] = []
     temporaries: list[tuple[Path, Path]] = []
     current = root
@@ -166,6 +183,7 @@ def _write_all(root: Path, files: Mapping[str, Content], label: str) -> list[Pat
         for target, data in targets.items():
             current = target
             _make_folders(target.parent, created)
+            mode = _existing_mode(target, new_mode)
             temporaries.append((_write_temporary(target, data, mode), target))
         for tmp, target in temporaries:
             current = target
@@ -223,8 +241,8 @@ def _marker_files(folder: Path, marker: str, header: str) -> set[str] | None:
         info = path.lstat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > MARKER_LIMIT:
             return None
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = os.fsdecode(path.read_bytes()).split("\n")[:-1]
+    except OSError:
         return None
     if not lines or lines[0] != header:
         return None
@@ -311,7 +329,7 @@ def replace_folder(
     target = Path(os.path.abspath(out))
     rels = {safe_relative(rel, str(out)): _encoded(data, rel) for rel, data in files.items()}
     listing = "".join(f"{rel}\n" for rel in sorted(str(r) for r in rels))
-    rels[safe_relative(marker)] = f"{header}\n{listing}".encode()
+    rels[safe_relative(marker)] = os.fsencode(f"{header}\n{listing}")
     umask = _umask()
     created: list[Path] = []
     staging: Path | None = None
