@@ -19,18 +19,22 @@ Every failure is a ConfigError naming the path: the CLI prints one line and exit
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
+from typing import Concatenate, ParamSpec, TypeVar
 
 from blueprints.errors import ConfigError
 
 Content = str | bytes
 """Text (written as UTF-8) or bytes (written as they are)."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MARKER_LIMIT = 1 << 20
 """Largest marker file read back (bytes): a list of file names, never this long."""
@@ -66,14 +70,22 @@ def _umask() -> int:
     return mask
 
 
-def _reason(exc: OSError | UnicodeError) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc)
+def _cannot(path: Path, exc: OSError) -> ConfigError:
+    return ConfigError(str(path), "", f"cannot write: {exc.strerror or exc}")
 
 
-def _cannot(path: Path, exc: OSError | UnicodeError) -> ConfigError:
-    return ConfigError(str(path), "", f"cannot write: {_reason(exc)}")
+def _reported(function: Callable[Concatenate[Path, P], R]) -> Callable[Concatenate[Path, P], R]:
+    """Any OSError left (a name too long, a folder that cannot be searched, ...) as a
+    ConfigError naming the function's path argument."""
+
+    @functools.wraps(function)
+    def wrapper(path: Path, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(path, *args, **kwargs)
+        except OSError as exc:
+            raise _cannot(path, exc) from None
+
+    return wrapper
 
 
 def _encoded(data: Content, path: Path | str) -> bytes:
@@ -100,6 +112,7 @@ def _check_file(path: Path) -> None:
         raise ConfigError(str(path), "", "exists and is not a regular file")
 
 
+@_reported
 def check_file_target(path: Path) -> None:
     """Refuse, before any work is done, an output file path that cannot be written: a link, a
     folder, a device or FIFO, or a file in a folder that does not exist."""
@@ -108,6 +121,7 @@ def check_file_target(path: Path) -> None:
         raise ConfigError(str(path), "", f"folder {path.parent} does not exist")
 
 
+@_reported
 def check_folder_target(folder: Path) -> None:
     """Refuse an output folder that is a symbolic link or not a folder."""
     _refuse_link(folder)
@@ -202,12 +216,14 @@ def _remove_empty(folder: Path) -> None:
         folder.rmdir()
 
 
+@_reported
 def write_file(path: Path, data: Content) -> None:
     """Replace the file at `path` whole, creating its folder when missing."""
     _check_file(path)
     _write_all(path.parent, {path.name: data}, str(path.parent))
 
 
+@_reported
 def write_files(folder: Path, files: Mapping[str, Content]) -> list[Path]:
     """Write `files` (relative POSIX paths -> content) under `folder`, creating it and its
     subfolders; other files in it are left as they are. All or nothing: on a failure no file
@@ -268,6 +284,7 @@ def _stranger(folder: Path, listed: set[str], marker: str) -> str | None:
     return None
 
 
+@_reported
 def check_replaceable(
     out: Path,
     *,
@@ -310,6 +327,7 @@ def check_replaceable(
         )
 
 
+@_reported
 def replace_folder(
     out: Path,
     files: Mapping[str, Content],

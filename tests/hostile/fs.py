@@ -110,11 +110,11 @@ def _without_dac_override() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
-def read_only_preexec(folder: Path) -> Callable[[], None]:
-    """`folder` made read-only (0555), and a `preexec_fn` for which it is read-only even when
-    the tests run as root; skips the test where that cannot be arranged. The caller restores
-    the mode (see the `read_only` fixture)."""
-    folder.chmod(0o555)
+def read_only_preexec(folder: Path, mode: int = 0o555) -> Callable[[], None]:
+    """`folder` made read-only (0555, or `mode`: 0 cannot even be searched), and a
+    `preexec_fn` for which it is so even when the tests run as root; skips the test where that
+    cannot be arranged. The caller restores the mode (see the `read_only` fixture)."""
+    folder.chmod(mode)
     try:
         probe = subprocess.run(
             [sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"],

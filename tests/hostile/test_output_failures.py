@@ -56,6 +56,12 @@ def project(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture
+def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(project)
+    yield project
+
+
 def refused_in_subprocess(done: object, *fragments: str) -> None:
     stdout = getattr(done, "stdout", b"").decode("utf-8", "replace")
     stderr = getattr(done, "stderr", b"").decode("utf-8", "replace")
@@ -80,7 +86,7 @@ READ_ONLY_COMMANDS = {
 def test_a_read_only_folder(
     project: Path,
     tmp_path: Path,
-    read_only: Callable[[Path], Callable[[], None]],
+    read_only: Callable[..., Callable[[], None]],
     command: str,
 ) -> None:
     ro = tmp_path / "ro"
@@ -92,6 +98,43 @@ def test_a_read_only_folder(
     done = run_cli(*args, cwd=project, preexec=preexec)
     refused_in_subprocess(done, f"{ro}/", "cannot write: Permission denied")
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", sorted(READ_ONLY_COMMANDS))
+def test_a_folder_that_cannot_be_searched(
+    project: Path,
+    tmp_path: Path,
+    read_only: Callable[..., Callable[[], None]],
+    command: str,
+) -> None:
+    """Mode 000: even asking whether the target exists fails (EACCES)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    preexec = read_only(ro, 0)
+    before = snapshot(tmp_path)
+    args = [a.format(ro=ro) for a in READ_ONLY_COMMANDS[command]]
+    done = run_cli(*args, cwd=project, preexec=preexec)
+    refused_in_subprocess(done, f"{ro}/", "Permission denied")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schema", "--out", "{long}"],
+        ["check", "--plan", "plan.json", "--out", "{long}"],
+        ["export", "--stack", "orders-dev", "--out", "{long}"],
+        ["render", "--stack", "orders-dev", "--out", "sub/{long}/m"],
+        ["docs", "--out", "{long}"],
+        ["new-blueprint", "shop", "--catalog", "{long}"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_name_too_long(in_project: Path, args: list[str]) -> None:
+    before = snapshot(in_project)
+    result = runner.invoke(app, [a.format(long="n" * 300) for a in args])
+    refused(result, "n" * 300, "File name too long")
+    assert snapshot(in_project) == before
 
 
 # --- a full disk --------------------------------------------------------------------------------
@@ -130,12 +173,6 @@ LINKED_COMMANDS = {
     "docs": ["docs", "--out", "{target}"],
     "new": ["new", "{target}", "--no-input", *TAGS, "-b", "orders"],
 }
-
-
-@pytest.fixture
-def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.chdir(project)
-    yield project
 
 
 @pytest.mark.parametrize("command", sorted(LINKED_COMMANDS))
