@@ -5,24 +5,30 @@ Files are named `<kind>-<name>.yaml` (lower case) in a folder per namespace, key
 integral numbers written as integers, plus a `kustomization.yaml` listing them. Secrets are never
 written: their values only exist in Pulumi's encrypted state; they are listed in the
 kustomization's header instead. Helm releases (operators) are not Kubernetes objects and are
-listed there too.
+listed there too. A `.blueprints-render` marker lists the files, so that `--force` replaces the
+folder only while it holds nothing else (see `blueprints.outputs.replace_folder`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from blueprints.errors import ConfigError
+from blueprints.outputs import check_replaceable, replace_folder
 from blueprints.runtime import Plan, PlannedResource
 from blueprints.yamlio import dump_yaml
 
 KUBERNETES_PREFIX = "kubernetes:"
 NOT_OBJECTS = ("kubernetes:helm.sh/", "pulumi:providers:")
+MARKER = ".blueprints-render"
+"""Written into every output folder: it lists the files written, so that `--force` replaces a
+folder only while it holds nothing else."""
+MARKER_HEADER = (
+    "# Written by `blueprints render`; --force replaces this folder while it holds only:"
+)
 
 
 @dataclass(frozen=True)
@@ -94,28 +100,20 @@ def _kustomization(files: list[str], secrets: list[str], releases: list[str]) ->
     return "\n".join(header) + "\n" + body
 
 
-def write_manifests(plan: Plan, out: Path, *, force: bool = False) -> list[Path]:
-    """Write every object under `out` atomically: all files or none."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError("--out", "", f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ConfigError("--out", "", f"{out} is not empty (use --force to replace it)")
+def check_out(out: Path, *, force: bool = False, protect: Iterable[Path] = ()) -> None:
+    """Refuse an --out folder `write_manifests` would refuse, before the preview runs."""
+    check_replaceable(out, marker=MARKER, header=MARKER_HEADER, force=force, protect=protect)
+
+
+def write_manifests(
+    plan: Plan, out: Path, *, force: bool = False, protect: Iterable[Path] = ()
+) -> list[Path]:
+    """Write every object under `out` atomically: all files or none. With `force`, an earlier
+    output (recognised by its marker file) is replaced; nothing else ever is."""
     objects, secrets, releases = manifests(plan)
     if not objects:
         raise ConfigError("--target", "", "the stack declares no Kubernetes objects")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        for manifest in objects:
-            path = staging / manifest.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dump_yaml(manifest.body))
-        files = [m.path for m in objects]
-        (staging / "kustomization.yaml").write_text(_kustomization(files, secrets, releases))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    files = {m.path: dump_yaml(m.body) for m in objects}
+    files["kustomization.yaml"] = _kustomization([m.path for m in objects], secrets, releases)
+    replace_folder(out, files, marker=MARKER, header=MARKER_HEADER, force=force, protect=protect)
     return [out / m.path for m in objects]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import gc
+import io
+import sys
 
 import typer
 
@@ -40,8 +43,18 @@ new_cmd.register(app)
 capacity_cmd.register(app)
 
 
+def _utf8_streams() -> None:
+    """Print UTF-8 whatever the locale: reports declare UTF-8 (JUnit's XML header, JSON) and
+    under `LC_ALL=C` Python would otherwise fail on the first non-ASCII character."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        if codecs.lookup(encoding).name != "utf-8" and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
 def main() -> None:
     install_exit_hooks()
+    _utf8_streams()
     # A preview allocates millions of short-lived objects: collecting less often saves ~10%.
     gc.set_threshold(50_000, 20, 20)
     try:

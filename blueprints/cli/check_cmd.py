@@ -9,7 +9,7 @@ from typing import Annotated, get_args
 import typer
 
 from blueprints.cli.errors import fail, friendly_errors
-from blueprints.cli.output import check_writable, write_atomically
+from blueprints.outputs import check_file_target, write_file
 from blueprints.policy import rules as rule_set
 from blueprints.policy.plans import load_plan_file, view_of_plan
 from blueprints.policy.reports import Format, StackResult, Summary, render
@@ -92,7 +92,7 @@ def check(
         raise fail("--capacity needs a stack: a saved plan has no requirements to check")
     capacity = plan is None and capacity is not False
     if out is not None:
-        check_writable(out)
+        check_file_target(out)
     rules = rule_set.ALL_RULES
 
     results: list[StackResult] = []
@@ -127,7 +127,7 @@ def check(
     report = render(fmt, results, rules)
     summary = Summary.of(results)
     if out is not None:
-        write_atomically(out, report)
+        write_file(out, report)
         typer.echo(f"wrote {fmt} report to {out}", err=True)
     else:
         typer.echo(report, nl=False)

@@ -10,7 +10,7 @@ import typer
 
 from blueprints.cli.errors import friendly_errors
 from blueprints.docsgen import generate, stale_files, write
-from blueprints.errors import ConfigError
+from blueprints.outputs import check_folder_target
 from blueprints.project import Project
 
 app = typer.Typer(help="Generate the reference docs (diagrams, resources, component fields).")
@@ -36,8 +36,7 @@ def docs(
     offline preview of every stack and the spec models."""
     project = Project.discover()
     folder = out if out is not None else project.root / DEFAULT_OUT
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError("--out", "", f"{folder} exists and is not a folder")
+    check_folder_target(folder)
     started = time.perf_counter()
     generated = generate(project.root, folder)
     if check:

@@ -24,7 +24,8 @@ def fail(message: str) -> typer.Exit:
 
 
 def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Bad input (ConfigError) becomes `error: <file>: <key path>: <what>` and exit code 2."""
+    """Bad input (ConfigError) becomes `error: <file>: <key path>: <what>` and exit code 2, and
+    so does an OSError (`error: <path>: <reason>`)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -33,6 +34,11 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
         except (ConfigError, pulumi.RunError) as exc:
             # RunError: what __main__.py refuses, already phrased as `<file>: <key>: <what>`.
             raise fail(str(exc)) from None
+        except OSError as exc:
+            # The file system refusing what no check foresaw (a name too long, a folder that
+            # cannot be searched): still one line naming the path, not a traceback.
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            raise fail(f"{where}{exc.strerror or exc}") from None
 
     return wrapper
 

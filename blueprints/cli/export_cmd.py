@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from blueprints.cli.errors import fail, friendly_errors
-from blueprints.cli.output import check_writable, write_atomically
 from blueprints.cli.preview_cmd import DEFAULT_STACK
 from blueprints.export.terraform import terraform_plan
+from blueprints.outputs import check_file_target, write_file
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 
@@ -42,7 +42,7 @@ def export(
         raise fail(f"--format: unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if stack and stack_file:
         raise fail("--stack and --stack-file are exclusive: give one")
-    check_writable(out)
+    check_file_target(out)
     project = Project.discover()
     path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
     result = preview_stack(project, path)
@@ -53,5 +53,5 @@ def export(
         )
     document = terraform_plan(result.plan, region=result.stack_file.region)
     count = len(document["planned_values"]["root_module"]["resources"])
-    write_atomically(out, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    write_file(out, json.dumps(document, indent=2, sort_keys=True) + "\n")
     typer.echo(f"wrote {count} resources of {result.stack_file.name} as a Terraform plan to {out}")

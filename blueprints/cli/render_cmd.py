@@ -11,7 +11,7 @@ from blueprints.cli.errors import fail, friendly_errors
 from blueprints.cli.preview_cmd import DEFAULT_STACK
 from blueprints.preview import preview_stack
 from blueprints.project import Project
-from blueprints.render import write_manifests
+from blueprints.render import check_out, write_manifests
 from blueprints.settings import Target
 
 app = typer.Typer(help="Write a stack's Kubernetes objects as manifests.")
@@ -32,7 +32,12 @@ def render(
         typer.Option("--target", "-t", help="Target to render (only kubernetes has manifests)."),
     ] = "kubernetes",
     force: Annotated[
-        bool, typer.Option("--force", help="Replace a non-empty --out folder.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an earlier output of `blueprints render` (a folder holding only the "
+            "files its .blueprints-render marker lists); never any other folder.",
+        ),
     ] = False,
 ) -> None:
     """Preview the stack offline and write one YAML file per Kubernetes object (keys sorted,
@@ -42,7 +47,8 @@ def render(
     if target != "kubernetes":
         raise fail("--target: only the kubernetes target has manifests to render")
     project = Project.discover()
+    check_out(out, force=force, protect=[project.root])
     path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
     result = preview_stack(project, path, target)
-    files = write_manifests(result.plan, out, force=force)
+    files = write_manifests(result.plan, out, force=force, protect=[project.root])
     typer.echo(f"wrote {len(files)} manifests and kustomization.yaml to {out}")

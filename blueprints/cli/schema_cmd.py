@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from blueprints.cli.errors import friendly_errors
-from blueprints.errors import ConfigError
 from blueprints.model import Blueprint
+from blueprints.outputs import write_files
 from blueprints.settings import CONFIG_NAMESPACE, StackSettings
 
 app = typer.Typer(help="Write JSON Schemas for blueprint and stack files.")
@@ -63,12 +63,12 @@ def schema(
     ),
 ) -> None:
     """Write blueprint.schema.json and stack.schema.json (point your editor's YAML plugin at them)."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError("--out", "", f"{out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    for filename, document in (
-        ("blueprint.schema.json", blueprint_schema()),
-        ("stack.schema.json", stack_schema()),
-    ):
-        (out / filename).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-        typer.echo(f"wrote {out / filename}")
+    documents = {
+        "blueprint.schema.json": blueprint_schema(),
+        "stack.schema.json": stack_schema(),
+    }
+    files = {
+        name: json.dumps(doc, indent=2, sort_keys=True) + "\n" for name, doc in documents.items()
+    }
+    for path in write_files(out, files):
+        typer.echo(f"wrote {path}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -372,6 +373,16 @@ def render_sarif(results: Sequence[StackResult], rules: Sequence[Rule]) -> str:
 
 # --- JUnit XML --------------------------------------------------------------------------------
 
+NOT_XML = re.compile("[^\\t\\n\\r\\x20-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
+"""What XML 1.0 forbids (its `Char` production): control characters but tab and line ends,
+lone surrogates, U+FFFE and U+FFFF."""
+
+
+def xml_safe(text: str) -> str:
+    """`text` with each character XML 1.0 forbids written as its escape (`\\x01`, `\\ud800`),
+    so a resource name with control characters still gives a well-formed report."""
+    return NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
 
 def _violation_lines(findings: Sequence[Finding]) -> str:
     lines = []
@@ -448,6 +459,10 @@ def render_junit(results: Sequence[StackResult]) -> str:
             "skipped": str(totals["skipped"]),
         }
     )
+    for element in root.iter():
+        if element.text:
+            element.text = xml_safe(element.text)
+        element.attrib = {key: xml_safe(value) for key, value in element.attrib.items()}
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
