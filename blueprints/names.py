@@ -36,7 +36,7 @@ def check_stack_name(name: str) -> str:
     """A stack name that is safe as a file name, a folder name and part of DNS names."""
     if not name:
         raise ValueError("the stack name is empty")
-    if len(name) > MAX_STACK_NAME or not STACK_NAME.match(name):
+    if len(name) > MAX_STACK_NAME or not STACK_NAME.fullmatch(name):
         raise ValueError(
             f"stack name {name!r} must be letters, digits, '_', '.' and '-', starting with a "
             f"letter or digit, at most {MAX_STACK_NAME} characters (it names files and "
@@ -75,7 +75,7 @@ def _check_kubernetes(
     blueprint: Blueprint, settings: StackSettings, *, stack: str, source: str
 ) -> None:
     namespace = settings.kubernetes.namespace
-    if namespace is None and not K8S_NAMESPACE.match(stack):
+    if namespace is None and not K8S_NAMESPACE.fullmatch(stack):
         raise ConfigError(
             source,
             NAMESPACE_KEY,

@@ -94,7 +94,7 @@ class StackSettings(BaseModel):
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for key, tag_value in value.items():
-            if not LABEL_KEY.match(key):
+            if not LABEL_KEY.fullmatch(key):
                 raise ValueError(
                     f"tag key {key!r} must be a valid label key: letters, digits, '-', '_' "
                     "and '.', at most 63 characters, optionally prefixed by a DNS name and '/'"

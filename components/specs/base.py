@@ -39,7 +39,7 @@ class Spec(BaseModel):
 
 
 def check_dns_label(value: str) -> str:
-    if not DNS_LABEL.match(value) or DOUBLE_HYPHEN in value:
+    if not DNS_LABEL.fullmatch(value) or DOUBLE_HYPHEN in value:
         raise ValueError(
             "must be a lower-case DNS label: letters, digits and '-', starting with a letter, "
             "not ending with '-', without '--', at most 40 characters"

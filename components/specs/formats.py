@@ -79,7 +79,7 @@ def check_email(value: str) -> str:
 
 def check_hostname(value: str) -> str:
     """A lower-case fully qualified host name (`api.example.com`)."""
-    if len(value) > MAX_HOSTNAME or not HOSTNAME.match(value):
+    if len(value) > MAX_HOSTNAME or not HOSTNAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a host name: lower-case labels of letters, digits and '-' "
             "(not at either end, at most 63 characters each) joined by '.', ending in an "
@@ -92,7 +92,7 @@ def check_hostname(value: str) -> str:
 def check_dns_subdomain(value: str) -> str:
     """A Kubernetes object name: lower-case letters, digits, '-' and '.', starting and ending
     with a letter or digit, at most 253 characters."""
-    if len(value) > MAX_DNS_SUBDOMAIN or not DNS_SUBDOMAIN.match(value):
+    if len(value) > MAX_DNS_SUBDOMAIN or not DNS_SUBDOMAIN.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a Kubernetes object name: lower-case letters, digits, '-' and "
             f"'.', starting and ending with a letter or digit, at most {MAX_DNS_SUBDOMAIN} "
@@ -105,14 +105,16 @@ def check_tag(key: str, value: str) -> None:
     """A tag AWS accepts: key and value within their lengths, in the characters every service
     takes, not in the `aws:` namespace AWS keeps for itself."""
     if len(key) > MAX_TAG_KEY:
-        raise ValueError(f"tag key {key[:20]!r}... is longer than {MAX_TAG_KEY} characters")
+        raise ValueError(
+            f"tag key {key[:20]!r}... has {len(key)} characters; AWS allows {MAX_TAG_KEY}"
+        )
     if key.lower().startswith(RESERVED_TAG_PREFIX):
         raise ValueError(f"tag key {key!r}: the prefix 'aws:' is reserved for AWS")
     if len(value) > MAX_TAG_VALUE:
         raise ValueError(
             f"tag {key!r}: the value has {len(value)} characters; AWS allows {MAX_TAG_VALUE}"
         )
-    if not TAG_VALUE.match(value):
+    if not TAG_VALUE.fullmatch(value):
         raise ValueError(
             f"tag {key!r}: the value {value!r} may hold only letters, digits, spaces and "
             "_ . : / = + - @"
