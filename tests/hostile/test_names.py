@@ -274,6 +274,30 @@ def physical_names(plan_resources: list) -> list[tuple[str, str, int, int]]:
     return found
 
 
+OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+SERVICE_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+
+
+def kubernetes_name_problems(plan_resources: list) -> list[str]:
+    """Object names (RFC 1123 subdomains, Services RFC 1035 labels) and label values
+    (at most 63 characters) Kubernetes would refuse."""
+    problems = []
+    for r in plan_resources:
+        metadata = r.inputs.get("metadata")
+        if not r.type.startswith("kubernetes:") or not isinstance(metadata, dict):
+            continue
+        name = str(metadata.get("name", ""))
+        if len(name) > 253 or not OBJECT_NAME.fullmatch(name):
+            problems.append(f"{r.type} name {name!r}")
+        if r.type == "kubernetes:core/v1:Service" and not SERVICE_NAME.fullmatch(name):
+            problems.append(f"Service name {name!r}")
+        for key, value in (metadata.get("labels") or {}).items():
+            if not LABEL_VALUE.fullmatch(str(value)):
+                problems.append(f"{name}: label {key}={value!r}")
+    return problems
+
+
 @pytest.mark.parametrize(
     ("target", "gateway"),
     [("aws", ""), ("aws", LOAD_BALANCER_GATEWAY), ("kubernetes", "")],
@@ -293,6 +317,7 @@ def test_the_longest_names_give_physical_names_within_limits(
     if target == "kubernetes":
         users = [r for r in plan.resources if r.inputs.get("kind") == "KafkaUser"]
         assert {len(u.inputs["metadata"]["name"]) for u in users} == {MAX_USER_NAME}
+        assert kubernetes_name_problems(plan.resources) == []
     else:
         assert over, "the plan has named resources"
 
