@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from components.specs.base import check_dns_label
 from components.specs.gateway import RouteSpec
-from components.specs.kafka import TOPIC_NAME
+from components.specs.kafka import MAX_TOPIC_NAME, TOPIC_NAME
 from components.specs.service import check_pinned_image, check_plain_environment
 
 DLQ_SUFFIX = ".dlq"
@@ -53,8 +53,15 @@ def name_extensions(names: list[str]) -> list[tuple[str, str]]:
     )
 
 
+MAX_RATE = 10_000_000
+"""Requests or records per second a requirement may state: ten million, beyond any one stack
+(and what `blueprints size` accepts)."""
+
+
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 class Uses(Model):
@@ -156,7 +163,19 @@ class TopicDef(Model):
     """Cleanup policy. Default: delete."""
 
     dead_letter: bool = False
-    """Also create `<name>.dlq` for records that failed processing. Default: false."""
+    """Also create `<name>.dlq` for records that failed processing (so the name has at most
+    197 characters). Default: false."""
+
+    @model_validator(mode="after")
+    def _dead_letter_name(self) -> TopicDef:
+        dlq = self.name + DLQ_SUFFIX
+        if self.dead_letter and len(dlq) > MAX_TOPIC_NAME:
+            raise ValueError(
+                f"dead-letter topic {dlq[:40]!r}... would have {len(dlq)} characters, more "
+                f"than the {MAX_TOPIC_NAME} a topic name may have: shorten the topic name to "
+                f"{MAX_TOPIC_NAME - len(DLQ_SUFFIX)} characters"
+            )
+        return self
 
 
 class PostgresDef(Model):
@@ -177,16 +196,18 @@ class Requirement(Model):
     """What one environment of a blueprint must sustain: the load, availability and latency it
     is sized for (read by `blueprints report`, `blueprints size` and policy rule BP400)."""
 
-    peak_rps: float | None = Field(default=None, gt=0)
-    """Peak HTTP requests per second at the gateway, all routes together."""
+    peak_rps: float | None = Field(default=None, gt=0, le=MAX_RATE)
+    """Peak HTTP requests per second at the gateway, all routes together (at most ten
+    million)."""
 
-    peak_events_per_second: float | None = Field(default=None, gt=0)
-    """Peak records per second into Kafka (the hot topic) and through the consumers."""
+    peak_events_per_second: float | None = Field(default=None, gt=0, le=MAX_RATE)
+    """Peak records per second into Kafka (the hot topic) and through the consumers (at most
+    ten million)."""
 
     event_size_bytes: int = Field(default=500, ge=1, le=10_000_000)
     """Average record size in bytes, for Kafka throughput. Default: 500."""
 
-    service_rps: dict[str, float] = Field(default_factory=dict)
+    service_rps: dict[str, Annotated[float, Field(ge=0, le=MAX_RATE)]] = Field(default_factory=dict)
     """Peak requests per second of named routed services; the rest of `peak_rps` is split
     evenly over the routes of the other routed services. Default: even split."""
 
@@ -287,6 +308,10 @@ class Blueprint(Model):
                 raise ValueError(f"service {svc.name!r} uses postgres but the blueprint has none")
             if svc.uses.redis and self.redis is None:
                 raise ValueError(f"service {svc.name!r} uses redis but the blueprint has none")
+        paths = [route.path for route in self.routes]
+        twice = next((p for p in paths if paths.count(p) > 1), None)
+        if twice is not None:
+            raise ValueError(f"route path {twice!r} is listed twice")
         for route in self.routes:
             if route.service not in services:
                 raise ValueError(f"route {route.path!r} goes to unknown service {route.service!r}")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from blueprints.catalog import Catalog
+from blueprints.errors import ConfigError
+from blueprints.program import stack_file_label
 from blueprints.project import Project
 from blueprints.resolve import ResolvedStack, resolve
 from blueprints.runtime import Plan, run_program
@@ -59,18 +61,34 @@ def validate_stack(
         stack_file = stack_file.with_target(target)
     blueprint = Catalog().load(stack_file.settings.blueprint, source=stack_file.source)
     resolved = resolve(
-        blueprint, stack_file.settings, stack=stack_file.name, source=stack_file.source
+        blueprint,
+        stack_file.settings,
+        stack=stack_file.name,
+        source=stack_file.source,
+        region=stack_file.region,
     )
     return stack_file, resolved
 
 
 def preview_stack(project: Project, stack_path: Path, target: Target | None = None) -> Preview:
     stack_file, resolved = validate_stack(project, stack_path, target)
-    plan = run_program(
-        project.root,
-        project=project.name,
-        stack=stack_file.name,
-        config=stack_file.config,
-        region=stack_file.region,
-    )
+    try:
+        with stack_file_label(stack_file.source):
+            plan = run_program(
+                project.root,
+                project=project.name,
+                stack=stack_file.name,
+                config=stack_file.config,
+                region=stack_file.region,
+            )
+    except ValueError as exc:
+        # A component refusing what only the run can see (e.g. a region's zones, looked up in
+        # an Output): Pulumi wraps it once per resource and input it flowed through.
+        raise ConfigError(stack_file.source, "", str(_root_cause(exc))) from None
     return Preview(stack_file=stack_file, resolved=resolved, plan=plan)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from blueprints.errors import ConfigError, did_you_mean
+from blueprints.names import stack_name_error
 from blueprints.yamlio import load_yaml_file
 
 
@@ -38,6 +39,9 @@ class Project:
         return {p.name[len("Pulumi.") : -len(".yaml")]: p for p in files}
 
     def stack_path(self, stack: str) -> Path:
+        problem = stack_name_error(stack, "--stack")
+        if problem is not None:
+            raise problem
         files = self.stack_files()
         if stack not in files:
             raise ConfigError(

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from blueprints.errors import ConfigError, did_you_mean, from_validation_error
 from blueprints.model import DLQ_SUFFIX, Blueprint, ServiceDef
+from blueprints.names import check_stack_fits
 from blueprints.overrides import Overrides
 from blueprints.profiles import load_profile
 from blueprints.settings import StackSettings
@@ -29,6 +30,7 @@ from components.specs import (
     TopicSpec,
 )
 from components.specs.base import Spec
+from components.specs.formats import region_of_arn
 from components.specs.postgres import aurora_instance_class_error
 
 S = TypeVar("S", bound=Spec)
@@ -98,18 +100,30 @@ MSK_ZONE_COUNTS = (2, 3)
 
 
 def resolve(
-    blueprint: Blueprint, settings: StackSettings, *, stack: str, source: str
+    blueprint: Blueprint,
+    settings: StackSettings,
+    *,
+    stack: str,
+    source: str,
+    region: str | None = None,
 ) -> ResolvedStack:
-    """Merge profile, blueprint and stack overrides into specs; errors name the stack file."""
+    """Merge profile, blueprint and stack overrides into specs; errors name the stack file.
+
+    `region` (the stack's `aws:region`, when known) is checked against the regions of ARNs the
+    stack gives."""
     profile = load_profile(settings.environment).model_dump(exclude_none=True)
     stack_over = settings.overrides.model_dump(exclude_none=True)
     _check_names(blueprint, settings.overrides, source)
+    _check_sections(blueprint, settings.overrides, source)
 
     def section(key: str) -> dict[str, Any]:
         return _layers(profile.get(key, {}), stack_over.get(key, {}))
 
     at = f"{OVERRIDES}."
     network = _build(NetworkSpec, section("network"), source, at + "network")
+    check_stack_fits(
+        blueprint, settings, stack=stack, network_namespace=network.namespace, source=source
+    )
     platform = _build(PlatformSpec, section("platform"), source, at + "platform")
     otel = _build(OtelSpec, section("otel"), source, at + "otel")
     services = tuple(
@@ -120,6 +134,8 @@ def resolve(
         gateway = _build(
             GatewaySpec, {**section("gateway"), "routes": blueprint.routes}, source, at + "gateway"
         )
+        if settings.target == "aws" and region is not None:
+            _check_certificate_region(gateway, region, source)
     postgres = None
     if blueprint.postgres:
         values = {**section("postgres"), "database_name": blueprint.postgres.database_name}
@@ -165,6 +181,52 @@ def resolve(
         redis=redis,
         kafka=kafka,
     )
+
+
+def _check_certificate_region(gateway: GatewaySpec, region: str, source: str) -> None:
+    """The load balancer and API Gateway's regional domain take an ACM certificate of their
+    own region only."""
+    if gateway.certificate_arn is None:
+        return
+    found = region_of_arn(gateway.certificate_arn)
+    if found != region:
+        raise ConfigError(
+            source,
+            f"{OVERRIDES}.gateway.certificate_arn",
+            f"the certificate is in {found}, the stack in {region} (aws:region): the load "
+            f"balancer and API Gateway's regional domain take a certificate of their own region; "
+            f"request or import one in {region}",
+        )
+
+
+SECTIONS = {
+    "postgres": "Postgres",
+    "redis": "Redis",
+    "kafka": "Kafka (no topics)",
+    "topic_defaults": "Kafka (no topics)",
+    "gateway": "gateway (no routes)",
+}
+"""Override sections that configure a part a blueprint may not have."""
+
+
+def _check_sections(blueprint: Blueprint, overrides: Overrides, source: str) -> None:
+    present = {
+        "postgres": blueprint.postgres is not None,
+        "redis": blueprint.redis is not None,
+        "kafka": blueprint.has_kafka,
+        "topic_defaults": blueprint.has_kafka,
+        "gateway": bool(blueprint.routes),
+    }
+    for key in sorted(overrides.model_fields_set):
+        if present.get(key, True):
+            continue
+        parts = [k for k in Overrides.model_fields if present.get(k, True)]
+        raise ConfigError(
+            source,
+            f"{OVERRIDES}.{key}",
+            f"blueprint {blueprint.name!r} has no {SECTIONS[key]}: nothing to override; "
+            f"its overrides: {', '.join(parts)}",
+        )
 
 
 def _check_names(blueprint: Blueprint, overrides: Overrides, source: str) -> None:

@@ -10,8 +10,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from blueprints.errors import ConfigError, did_you_mean, from_validation_error
+from blueprints.names import stack_name_error
 from blueprints.settings import CONFIG_NAMESPACE, StackSettings, Target
 from blueprints.yamlio import load_yaml_file
+from components.specs.formats import check_region
+
+REGION_KEY = "aws:region"
 
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 """Top-level keys Pulumi itself writes to stack files."""
@@ -30,22 +34,42 @@ class StackFile:
 
     def with_target(self, target: Target) -> StackFile:
         """The same stack on another target (the `--target` option)."""
-        if target == "aws" and "aws:region" not in self.config:
-            raise ConfigError(self.source, "config.aws:region", "required for the aws target")
+        if target == "aws" and REGION_KEY not in self.config:
+            raise ConfigError(self.source, f"config.{REGION_KEY}", "required for the aws target")
         config = {**self.config, f"{CONFIG_NAMESPACE}:target": target}
         settings = self.settings.model_copy(update={"target": target})
         return dataclasses.replace(self, settings=settings, config=config)
 
     @property
     def region(self) -> str:
-        return str(self.config.get("aws:region", "us-east-1"))
+        return str(self.config.get(REGION_KEY, "us-east-1"))
 
 
-def stack_name_of(path: Path) -> str:
+def stack_name_of(path: Path, source: str | None = None) -> str:
+    """The stack a file `Pulumi.<stack>.yaml` configures; errors name `source` (default: the
+    path)."""
+    label = source or str(path)
     name = path.name
-    if not (name.startswith("Pulumi.") and name.endswith(".yaml")):
-        raise ConfigError(str(path), "", "a stack file is named Pulumi.<stack>.yaml")
-    return name[len("Pulumi.") : -len(".yaml")]
+    if not (name.startswith("Pulumi.") and name.endswith(".yaml")) or len(name) < len(
+        "Pulumi..yaml"
+    ):
+        raise ConfigError(label, "", "a stack file is named Pulumi.<stack>.yaml")
+    stack = name[len("Pulumi.") : -len(".yaml")]
+    problem = stack_name_error(stack, label)
+    if problem is not None:
+        raise problem
+    return stack
+
+
+def check_region_value(value: Any, source: str) -> str:
+    """`aws:region` as the provider accepts it, or a ConfigError naming the key."""
+    key = f"config.{REGION_KEY}"
+    if not isinstance(value, str):
+        raise ConfigError(source, key, "must be a string such as us-east-1")
+    try:
+        return check_region(value)
+    except ValueError as exc:
+        raise ConfigError(source, key, str(exc)) from None
 
 
 def settings_from_config(config: dict[str, Any], source: str) -> StackSettings:
@@ -70,7 +94,7 @@ def settings_from_config(config: dict[str, Any], source: str) -> StackSettings:
 
 def load_stack_file(path: Path, source: str | None = None) -> StackFile:
     label = source or str(path)
-    name = stack_name_of(path)
+    name = stack_name_of(path, label)
     data = load_yaml_file(path, label)
     if data is None:
         data = {}
@@ -87,7 +111,9 @@ def load_stack_file(path: Path, source: str | None = None) -> StackFile:
             raise ConfigError(
                 label, f"config.{key}", "config keys are namespaced, e.g. blueprints:blueprint"
             )
+    if REGION_KEY in config:
+        check_region_value(config[REGION_KEY], label)
     settings = settings_from_config(config, label)
-    if settings.target == "aws" and "aws:region" not in config:
-        raise ConfigError(label, "config.aws:region", "required for the aws target")
+    if settings.target == "aws" and REGION_KEY not in config:
+        raise ConfigError(label, f"config.{REGION_KEY}", "required for the aws target")
     return StackFile(name=name, path=path, source=label, settings=settings, config=config)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -17,6 +18,8 @@ from blueprints.capacity.quotas import needs
 from blueprints.capacity.sizer import SearchSpace, propose
 from blueprints.catalog import Catalog
 from blueprints.cli.errors import fail, friendly_errors
+from blueprints.errors import first_error
+from blueprints.model import MAX_RATE
 from blueprints.policy.plans import view_of_plan
 from blueprints.preview import preview_stack, validate_stack
 from blueprints.project import Project
@@ -161,11 +164,23 @@ def print_quotas(quotas: dict[str, Any] | None, console: Console) -> None:
     console.print(f"- {quotas['note']}")
 
 
+OPTION_OF_FIELD = {
+    "peak_rps": "--rps",
+    "peak_events_per_second": "--events (scaled from the blueprint's requirement)",
+    "service_rps": "--rps (scaled over the blueprint's service_rps)",
+    "availability": "--availability",
+    "latency_p99_ms": "--latency-ms",
+}
+
+
 @friendly_errors
 def size(
     blueprint: Annotated[str, typer.Argument(help="Blueprint name in the catalog.")],
     environment: Annotated[Environment, typer.Option("--env", "-e", help="Environment.")],
-    rps: Annotated[float, typer.Option("--rps", help="Peak requests/s at the gateway.", min=0.001)],
+    rps: Annotated[
+        float,
+        typer.Option("--rps", help="Peak requests/s at the gateway.", min=0.001, max=MAX_RATE),
+    ],
     availability: Annotated[
         float,
         typer.Option(
@@ -174,7 +189,7 @@ def size(
     ],
     latency_ms: Annotated[
         int | None,
-        typer.Option("--latency-ms", help="p99 latency target (recorded, not modelled)."),
+        typer.Option("--latency-ms", help="p99 latency target (recorded, not modelled).", min=1),
     ] = None,
     events: Annotated[
         float | None,
@@ -182,6 +197,8 @@ def size(
             "--events",
             help="Peak events/s into Kafka. Default: the blueprint's requirement for the "
             "environment, scaled by --rps.",
+            min=0.001,
+            max=MAX_RATE,
         ),
     ] = None,
 ) -> None:
@@ -189,15 +206,21 @@ def size(
     partitions, Redis shards, Postgres replicas) holding --rps with 30% headroom on every tier
     and meeting --availability; prints the reasoning and a `blueprints:overrides` block."""
     bp = Catalog().load(blueprint)
-    proposal = propose(
-        bp,
-        environment,
-        rps,
-        availability,
-        latency_ms=latency_ms,
-        events=events,
-        space=SearchSpace(),
-    )
+    try:
+        proposal = propose(
+            bp,
+            environment,
+            rps,
+            availability,
+            latency_ms=latency_ms,
+            events=events,
+            space=SearchSpace(),
+        )
+    except ValidationError as exc:
+        # The requirement the options make (the blueprint's, scaled to --rps) is out of range.
+        err, loc = first_error(exc)
+        option = OPTION_OF_FIELD.get(str(loc[0]) if loc else "", "")
+        raise fail(f"{option or 'blueprints size'}: {err['msg']}") from None
     for line in proposal.reasoning:
         typer.echo(f"# {line}")
     if not proposal.meets:

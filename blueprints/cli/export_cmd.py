@@ -40,11 +40,13 @@ def export(
     such as Checkov (`checkov --framework terraform_plan -f FILE`) can check it."""
     if fmt not in FORMATS:
         raise fail(f"--format: unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
-    if stack and stack_file:
+    if stack is not None and stack_file:
         raise fail("--stack and --stack-file are exclusive: give one")
     check_file_target(out)
     project = Project.discover()
-    path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
+    path = (
+        stack_file if stack_file else project.stack_path(DEFAULT_STACK if stack is None else stack)
+    )
     result = preview_stack(project, path)
     if result.stack_file.settings.target != "aws":
         raise fail(

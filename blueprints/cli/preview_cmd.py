@@ -44,10 +44,12 @@ def preview(
 ) -> None:
     """Run the project's __main__.py under Pulumi's mock runtime: no credentials, no Pulumi
     CLI, no network. Prints the resource tree, counts by type and the stack outputs."""
-    if stack and stack_file:
+    if stack is not None and stack_file:
         raise fail("--stack and --stack-file are exclusive: give one")
     project = Project.discover()
-    path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
+    path = (
+        stack_file if stack_file else project.stack_path(DEFAULT_STACK if stack is None else stack)
+    )
     result = preview_stack(project, path, target)
     if as_json:
         typer.echo(result.json_text(), nl=False)

@@ -42,13 +42,15 @@ def render(
 ) -> None:
     """Preview the stack offline and write one YAML file per Kubernetes object (keys sorted,
     secrets never written) plus a kustomization.yaml, for review and GitOps."""
-    if stack and stack_file:
+    if stack is not None and stack_file:
         raise fail("--stack and --stack-file are exclusive: give one")
     if target != "kubernetes":
         raise fail("--target: only the kubernetes target has manifests to render")
     project = Project.discover()
     check_out(out, force=force, protect=[project.root])
-    path = stack_file if stack_file else project.stack_path(stack or DEFAULT_STACK)
+    path = (
+        stack_file if stack_file else project.stack_path(DEFAULT_STACK if stack is None else stack)
+    )
     result = preview_stack(project, path, target)
     files = write_manifests(result.plan, out, force=force, protect=[project.root])
     typer.echo(f"wrote {len(files)} manifests and kustomization.yaml to {out}")

@@ -13,6 +13,7 @@ import pulumi_aws as aws
 
 from components.aws.alarms import MathMetric, metric_alarm, metric_math_alarm
 from components.aws.refs import Ingress, NetworkRef, PlatformRef
+from components.names import BUCKET, LOAD_BALANCER, MAX_WAF_METRIC_NAME, autonamed, shorten
 from components.specs.gateway import GatewaySpec
 
 TOKEN = "blueprints:aws:ApiGateway"
@@ -377,7 +378,7 @@ class ApiGateway(pulumi.ComponentResource):
     def _alb_log_bucket(self) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
         """The ALB access-log bucket, and the resources that must exist before the ALB logs."""
         name = self._name
-        bucket = aws.s3.Bucket(f"{name}-alb-logs", opts=self._child())
+        bucket = aws.s3.Bucket(autonamed(f"{name}-alb-logs", BUCKET), opts=self._child())
         ownership = aws.s3.BucketOwnershipControls(
             f"{name}-alb-logs-ownership",
             bucket=bucket.id,
@@ -442,7 +443,7 @@ class ApiGateway(pulumi.ComponentResource):
         )
         subnets = self._network.public_subnet_ids if public else self._network.private_subnet_ids
         return aws.lb.LoadBalancer(
-            f"{self._name}-alb",
+            autonamed(f"{self._name}-alb", LOAD_BALANCER),
             load_balancer_type="application",
             internal=not public,
             subnets=list(subnets),
@@ -647,7 +648,9 @@ class ApiGateway(pulumi.ComponentResource):
                         evaluation_window_sec=WAF_RATE_WINDOW_SECONDS,
                     )
                 ),
-                visibility_config=visibility(f"{metric}-rate-limit-per-ip"),
+                visibility_config=visibility(
+                    shorten(f"{metric}-rate-limit-per-ip", MAX_WAF_METRIC_NAME)
+                ),
             )
         ]
         # Managed rules the spec switches from block to count; AWS WAF ignores a name that a
@@ -680,7 +683,7 @@ class ApiGateway(pulumi.ComponentResource):
                             )
                         )
                     ),
-                    visibility_config=visibility(f"{metric}-{group}"),
+                    visibility_config=visibility(shorten(f"{metric}-{group}", MAX_WAF_METRIC_NAME)),
                 )
             )
         acl = aws.wafv2.WebAcl(

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.refs import NetworkRef
+from components.names import IAM_ROLE, autonamed
 from components.specs.network import NetworkSpec
 
 TOKEN = "blueprints:aws:Network"
@@ -241,7 +242,7 @@ class Network(pulumi.ComponentResource):
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
         role = aws.iam.Role(
-            f"{self._name}-flow-logs-role",
+            autonamed(f"{self._name}-flow-logs-role", IAM_ROLE),
             description="Lets VPC flow logs write to their log group",
             assume_role_policy=pulumi.Output.all(
                 caller.account_id, partition.partition, region.region

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from components.aws.alarms import Comparison, metric_alarm
 from components.aws.refs import Binding, Connection, NetworkRef, PlatformRef
+from components.names import IAM_ROLE, autonamed
 from components.specs.postgres import PostgresSpec
 from components.specs.sizing import size_of
 
@@ -346,7 +347,7 @@ class PostgresCluster(pulumi.ComponentResource):
 
     def _monitoring_role(self) -> aws.iam.Role:
         role = aws.iam.Role(
-            f"{self._name}-monitoring-role",
+            autonamed(f"{self._name}-monitoring-role", IAM_ROLE),
             description=f"RDS enhanced monitoring of PostgreSQL {self._name}",
             assume_role_policy=self._account.apply(
                 lambda account: _service_trust_policy("monitoring.rds.amazonaws.com", account)
@@ -371,7 +372,7 @@ class PostgresCluster(pulumi.ComponentResource):
     def _proxy(self, name: str) -> aws.rds.Proxy:
         secret_arn = self.cluster.master_user_secrets.apply(_first_secret_arn)
         role = aws.iam.Role(
-            f"{self._name}-proxy-role",
+            autonamed(f"{self._name}-proxy-role", IAM_ROLE),
             description=f"Lets the RDS Proxy of {self._name} read the master user's secret",
             assume_role_policy=self._account.apply(
                 lambda account: _service_trust_policy("rds.amazonaws.com", account)

@@ -8,6 +8,7 @@ import pulumi_random as random
 
 from components.aws.alarms import Comparison, metric_alarm
 from components.aws.refs import Binding, Connection, NetworkRef, PlatformRef, SecretRef
+from components.names import REPLICATION_GROUP, autonamed
 from components.specs.redis import RedisSpec
 
 TOKEN = "blueprints:aws:RedisCluster"
@@ -140,7 +141,7 @@ class RedisCluster(pulumi.ComponentResource):
     def _replication_group(self) -> aws.elasticache.ReplicationGroup:
         spec = self._spec
         return aws.elasticache.ReplicationGroup(
-            f"{self._name}-group",
+            autonamed(f"{self._name}-group", REPLICATION_GROUP),
             description=f"Redis {self._name} ({pulumi.get_stack()})",
             engine=spec.engine,
             engine_version=spec.engine_version,

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.aws.alarms import metric_alarm
 from components.aws.refs import Binding, Connection, Ingress, NetworkRef, PlatformRef, SecretRef
+from components.names import IAM_ROLE, TARGET_GROUP, autonamed
 from components.specs.service import ServiceSpec
 
 TOKEN = "blueprints:aws:AutoscaledService"
@@ -136,7 +137,7 @@ class AutoscaledService(pulumi.ComponentResource):
 
     def _execution_role(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         role = aws.iam.Role(
-            f"{self._name}-execution-role",
+            autonamed(f"{self._name}-execution-role", IAM_ROLE),
             description=f"Starts the tasks of the {self._spec.name} service",
             assume_role_policy=self._ecs_tasks_trust_policy(),
             opts=self._child(),
@@ -173,7 +174,7 @@ class AutoscaledService(pulumi.ComponentResource):
 
     def _task_role(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         role = aws.iam.Role(
-            f"{self._name}-task-role",
+            autonamed(f"{self._name}-task-role", IAM_ROLE),
             description=f"Identity of the {self._spec.name} service's containers",
             assume_role_policy=self._ecs_tasks_trust_policy(),
             opts=self._child(),
@@ -270,7 +271,7 @@ class AutoscaledService(pulumi.ComponentResource):
     def _routing(self, ingress: Ingress) -> tuple[aws.lb.TargetGroup, list[aws.lb.ListenerRule]]:
         spec = self._spec
         target_group = aws.lb.TargetGroup(
-            f"{self._name}-tg",
+            autonamed(f"{self._name}-tg", TARGET_GROUP),
             target_type="ip",
             protocol="HTTP",
             port=spec.port,

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.k8s.meta import metadata, storage_quantity
 from components.k8s.refs import ClusterRef, K8sBinding, Peer, SecretFile
+from components.names import shorten
 from components.specs.kafka import KafkaSpec, TopicSpec
 from components.specs.sizing import size_of
 
@@ -251,7 +252,9 @@ def check_user_name(user_name: str) -> None:
 
 
 def user_object_name(name: str, service: str) -> str:
-    return f"{name}-{service}"
+    """`<name>-<service>`, shortened with a hash when over the 64 characters a certificate's
+    CN may have."""
+    return shorten(f"{name}-{service}", MAX_USER_NAME)
 
 
 def topic_object_name(name: str, topic: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pulumi_kubernetes as k8s
 
 from components.k8s.refs import ClusterRef
+from components.names import shorten
 
 NON_ROOT_UID = 10001
 """High UID every container runs as (Checkov CKV_K8S_40 wants >= 10000)."""
@@ -16,9 +17,14 @@ NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 
 
+MAX_LABEL_VALUE = 63
+
+
 def selector_labels(name: str) -> dict[str, str]:
-    """The labels that select one component's pods (stable: never change them)."""
-    return {NAME_LABEL: name, INSTANCE_LABEL: name}
+    """The labels that select one component's pods (stable: never change them). An object name
+    longer than a label value may be (a topic's, a KafkaUser's) is shortened with a hash."""
+    value = shorten(name, MAX_LABEL_VALUE)
+    return {NAME_LABEL: value, INSTANCE_LABEL: value}
 
 
 def labels(cluster: ClusterRef, name: str, component: str, **extra: str) -> dict[str, str]:

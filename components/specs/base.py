@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 """Lower-case DNS label, at most 40 characters: safe for AWS names and Kubernetes objects."""
+DOUBLE_HYPHEN = "--"
+"""RDS and ElastiCache identifiers refuse two hyphens in a row (and `xn--` starts IDNA
+labels), so names built from a label never hold one."""
 
 
 LogRetentionDays = Literal[
@@ -27,15 +30,18 @@ LOG_RETENTION_DAYS: tuple[int, ...] = get_args(LogRetentionDays)
 
 
 class Spec(BaseModel):
-    """A frozen, strict model: unknown fields are errors and instances never change."""
+    """A frozen, strict model: unknown fields are errors, numbers are finite (no `.inf`, no
+    `.nan`) and instances never change."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 def check_dns_label(value: str) -> str:
-    if not DNS_LABEL.match(value):
+    if not DNS_LABEL.fullmatch(value) or DOUBLE_HYPHEN in value:
         raise ValueError(
             "must be a lower-case DNS label: letters, digits and '-', starting with a letter, "
-            "at most 40 characters"
+            "not ending with '-', without '--', at most 40 characters"
         )
     return value

@@ -8,23 +8,41 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.specs.base import LogRetentionDays, Spec
+from components.specs.formats import HOSTNAME, MAX_HOSTNAME
 
 Endpoint = Literal["api-gateway", "load-balancer"]
 WafLogging = Literal["none", "blocked", "all"]
 WAF_RULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-DOMAIN_NAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-"""A lower-case fully qualified host name (API Gateway and ACM take one per custom domain)."""
 """A rule name inside a WAF rule group, as `RuleActionOverride.Name` accepts it."""
+
+
+MAX_ROUTE_PATH = 126
+"""The load balancer matches `<path>` and `<path>/*`, and a path pattern has at most 128
+characters (ELB User Guide, "Listener rules for your Application Load Balancer")."""
+DOT_SEGMENTS = (".", "..")
 
 
 class RouteSpec(Spec):
     """A path prefix sent to one service."""
 
-    path: str = Field(pattern=r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$")
-    """Path prefix, e.g. `/v1/orders`; it and everything below it go to the service."""
+    path: str = Field(pattern=r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$", max_length=MAX_ROUTE_PATH)
+    """Path prefix, e.g. `/v1/orders`; it and everything below it go to the service. Segments
+    of letters, digits and `. _ ~ -`, none of them `.` or `..`, at most 126 characters."""
 
     service: str
     """Name of the service that answers."""
+
+    @field_validator("path")
+    @classmethod
+    def _segments(cls, value: str) -> str:
+        # Clients and proxies resolve dot segments away (RFC 3986, 5.2.4), so such a prefix
+        # never matches what it says, and Gateway API's HTTPRoute refuses it.
+        if any(segment in DOT_SEGMENTS for segment in value.split("/")):
+            raise ValueError(
+                f"route path {value!r} has a '.' or '..' segment: clients resolve those away "
+                "before matching (and Kubernetes' HTTPRoute refuses them)"
+            )
+        return value
 
 
 class GatewaySpec(Spec):
@@ -54,7 +72,7 @@ class GatewaySpec(Spec):
     """Retention of the access logs (the stage's log group, the load balancer's log bucket), in
     days. Default: 30."""
 
-    domain_name: str | None = Field(default=None, pattern=DOMAIN_NAME, max_length=253)
+    domain_name: str | None = Field(default=None, pattern=HOSTNAME.pattern, max_length=MAX_HOSTNAME)
     """Custom domain served with `certificate_arn`; required with the load-balancer endpoint.
     Default: none (the execute-api HTTPS URL)."""
 

@@ -8,7 +8,9 @@ from pydantic import Field, field_validator, model_validator
 
 from components.specs.base import LogRetentionDays, Spec
 
+MAX_TOPIC_NAME = 201
 TOPIC_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,200}$"
+"""Letters, digits, '.', '_' and '-', at most 201 characters (Kafka allows 249)."""
 
 
 class TopicSpec(Spec):

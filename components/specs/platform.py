@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, field_validator
 
 from components.specs.base import LogRetentionDays, Spec
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from components.specs.formats import check_email
 
 
 class PlatformSpec(Spec):
@@ -34,9 +31,8 @@ class PlatformSpec(Spec):
     @field_validator("alarm_emails")
     @classmethod
     def _emails(cls, emails: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [e for e in emails if not EMAIL.fullmatch(e)]
-        if bad:
-            raise ValueError(f"not an e-mail address: {', '.join(map(repr, bad))}")
+        for email in emails:
+            check_email(email)
         if len(set(emails)) != len(emails):
             raise ValueError("an e-mail address is listed twice")
         return emails

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from blueprints.catalog import Catalog, load_blueprint_file
 from blueprints.errors import ConfigError
@@ -118,9 +119,13 @@ def test_layering_profile_then_blueprint_then_stack() -> None:
 
 
 def test_stack_tags_cannot_override_the_reserved_ones() -> None:
+    with pytest.raises(ValidationError, match="tag key 'environment' is set by every stack"):
+        StackSettings.model_validate(
+            {"blueprint": "orders", "environment": "dev", "tags": {"environment": "prod"}}
+        )
     orders = Catalog().load("orders")
     s = StackSettings.model_validate(
-        {"blueprint": "orders", "environment": "dev", "tags": {"environment": "prod", "owner": "x"}}
+        {"blueprint": "orders", "environment": "dev", "tags": {"owner": "x"}}
     )
     tags = resolve(orders, s, stack="orders-dev", source="s.yaml").tags()
     assert tags["environment"] == "dev"
