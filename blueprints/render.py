@@ -19,7 +19,7 @@ from typing import Any
 from blueprints.errors import ConfigError
 from blueprints.outputs import check_replaceable, replace_folder
 from blueprints.runtime import Plan, PlannedResource
-from blueprints.yamlio import dump_yaml
+from blueprints.yamltext import dump
 
 KUBERNETES_PREFIX = "kubernetes:"
 NOT_OBJECTS = ("kubernetes:helm.sh/", "pulumi:providers:")
@@ -90,7 +90,7 @@ def _kustomization(files: list[str], secrets: list[str], releases: list[str]) ->
     if releases:
         header.append("# Operators installed by `pulumi up` as Helm releases:")
         header.extend(f"#   {r}" for r in releases)
-    body = dump_yaml(
+    body = dump(
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
@@ -113,7 +113,7 @@ def write_manifests(
     objects, secrets, releases = manifests(plan)
     if not objects:
         raise ConfigError("--target", "", "the stack declares no Kubernetes objects")
-    files = {m.path: dump_yaml(m.body) for m in objects}
+    files = {m.path: dump(m.body) for m in objects}
     files["kustomization.yaml"] = _kustomization([m.path for m in objects], secrets, releases)
     replace_folder(out, files, marker=MARKER, header=MARKER_HEADER, force=force, protect=protect)
     return [out / m.path for m in objects]

@@ -68,12 +68,3 @@ def load_yaml_file(path: Path, source: str | None = None) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(label, "", f"cannot read file: {exc}") from None
     return load_yaml_text(text, label)
-
-
-def dump_yaml(data: Any) -> str:
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.width = 100
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()

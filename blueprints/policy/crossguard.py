@@ -176,6 +176,7 @@ def _resource_of_args(args: ResourceValidationArgs) -> Resource:
         parent=args.opts.parent if args.opts else None,
         props=plain(args.props),
         protect=bool(args.opts.protect) if args.opts else False,
+        plain_secrets=True,
     )
 
 
@@ -189,7 +190,15 @@ def _resource_of_policy_resource(r: PolicyResource) -> Resource:
         props=plain(r.props),
         protect=bool(r.opts.protect) if r.opts else False,
         dependencies=tuple(sorted(d.urn for d in r.dependencies)),
+        plain_secrets=True,
+        component=is_component(r),
     )
+
+
+def is_component(r: PolicyResource) -> bool:
+    """The engine gives every custom resource a provider (its default one when the program
+    names none); a component has none, and neither has a provider resource itself."""
+    return r.provider is None and not r.resource_type.startswith("pulumi:providers:")
 
 
 def _resource_validation(

@@ -30,6 +30,12 @@ class Resource:
     dependencies: tuple[str, ...] | None = None
     """URNs the resource depends on (explicit `depends_on` and inputs from other resources);
     None when the plan does not say (rules about ordering then skip it)."""
+    plain_secrets: bool = False
+    """True when Pulumi secrets reach the rules as plain values instead of `[secret]`: CrossGuard
+    deserializes them (pulumi/pulumi-policy#241), while our plans and `pulumi preview --json`
+    mark them."""
+    component: bool = False
+    """A component resource: its `props` are the outputs it registered, not inputs."""
 
     def get(self, path: str, default: Any = None) -> Any:
         """A nested property by dotted path (`encryptionInfo.encryptionInTransit.clientBroker`);

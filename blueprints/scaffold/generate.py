@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blueprints import yamltext
 from blueprints.errors import ConfigError
-from blueprints.scaffold import render, yamltext
+from blueprints.scaffold import render
 from blueprints.scaffold.answers import (
     ANSWERS_FILE,
     BASE_DIR,

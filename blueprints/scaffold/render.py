@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jinja2
 
+from blueprints import yamltext
 from blueprints.catalog import Catalog
-from blueprints.scaffold import yamltext
 from blueprints.scaffold.answers import ANSWERS_FILE, PACKAGE, PROJECT_CATALOG, Answers
 
 TEMPLATES = Path(__file__).parent / "templates"

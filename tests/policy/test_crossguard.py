@@ -49,6 +49,34 @@ Violation = tuple[str, str, str]
 # --- a stand-in for the analyzer: what pulumi_policy's servicer does with each policy --------
 
 
+def _is_component_type(type_: str) -> bool:
+    return type_.startswith(("blueprints:", "pulumi:providers:")) or type_ == "pulumi:pulumi:Stack"
+
+
+def _provider_of(resource: Resource) -> PolicyResource | None:
+    """As the engine does: every custom resource has a provider (its default one)."""
+    if _is_component_type(resource.type):
+        return None
+    package = resource.type.split(":", 1)[0]
+    type_ = f"pulumi:providers:{package}"
+    return PolicyResource(
+        type_, {}, f"urn:pulumi:s::p::{type_}::default", "default", None, None, None, [], {}
+    )
+
+
+def test_a_resource_without_provider_is_a_component() -> None:
+    def policy_resource(type_: str) -> PolicyResource:
+        r = Resource(
+            urn=f"urn:pulumi:s::p::{type_}::x", type=type_, name="x", parent=None, props={}
+        )
+        return PolicyResource(type_, {}, r.urn, "x", None, _provider_of(r), None, [], {})
+
+    assert crossguard.is_component(policy_resource("blueprints:k8s:RedisCluster"))
+    assert crossguard.is_component(policy_resource("pulumi:pulumi:Stack"))
+    assert not crossguard.is_component(policy_resource("kubernetes:core/v1:Secret"))
+    assert not crossguard.is_component(policy_resource("pulumi:providers:kubernetes"))
+
+
 def _options(resource: Resource) -> PolicyResourceOptions:
     return PolicyResourceOptions(
         protect=resource.protect,
@@ -107,7 +135,7 @@ def analyze(
             assert isinstance(policy, StackValidationPolicy)
             by_urn = {
                 r.urn: PolicyResource(
-                    r.type, _props(r), r.urn, r.name, _options(r), None, None, [], {}
+                    r.type, _props(r), r.urn, r.name, _options(r), _provider_of(r), None, [], {}
                 )
                 for r in view.resources
             }

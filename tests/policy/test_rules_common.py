@@ -4,6 +4,7 @@ target."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -399,6 +400,27 @@ def test_ecs_environment_secrets() -> None:
 )
 def test_kubernetes_secret_data(props: dict[str, Any], violates: bool) -> None:
     assert bool(findings("BP304", [secret(**props)])) == violates
+
+
+def test_literal_secret_data_is_one_finding_for_data_and_string_data() -> None:
+    both = secret(data={"password": "cGFzcw=="}, stringData={"user": "app"})
+    (found,) = findings("BP304", [both])
+    assert found.message == "Secret 'creds' holds literal values: ['password', 'user']"
+
+
+def test_secret_data_is_not_judged_where_secrets_arrive_as_plain_values() -> None:
+    """CrossGuard hands policies Pulumi secrets as plain values (pulumi/pulumi-policy#241):
+    a generated password then looks like a literal."""
+    shown = secret(data={"password": "cGFzcw=="})
+    assert findings("BP304", [shown])
+    assert findings("BP304", [dataclasses.replace(shown, plain_secrets=True)]) == []
+
+
+def test_component_outputs_are_not_inputs() -> None:
+    """A component's registered outputs (`auth_secret`: the name of a Secret) are not read."""
+    outputs = res("blueprints:k8s:RedisCluster", "cache", {"auth_secret": "cache-redis-auth"})
+    assert findings("BP304", [outputs])
+    assert findings("BP304", [dataclasses.replace(outputs, component=True)]) == []
 
 
 def test_a_config_map_with_a_password_key_is_caught() -> None:

@@ -364,17 +364,23 @@ def _walk(value: Any, path: str, parent_key: str = "") -> Iterator[str]:
 
 def _secret_data(resource: Resource) -> Iterator[str]:
     """A Kubernetes Secret's `data`/`stringData`: a Pulumi secret (the plan shows `[secret]`)
-    or nothing; any literal value is in plain text in the program and its state."""
+    or nothing; any literal value is in plain text in the program and its state. Where secrets
+    arrive as plain values (CrossGuard) a Pulumi secret cannot be told from a literal, so the
+    data is not judged there (`blueprints check` and `check --plan` judge it). The provider
+    moves `stringData` into `data` (base64), so the two are reported together."""
+    if resource.plain_secrets:
+        return
+    literal: set[str] = set()
     for field in ("data", "stringData"):
         data = resource.props.get(field)
         if data is None or data in (SECRET_MARK, UNKNOWN):
             continue
         if isinstance(data, Mapping):
-            literal = sorted(str(k) for k, v in data.items() if _is_literal(v))
-            if literal:
-                yield f"Secret {name_of(resource)!r} {field} holds literal values: {literal}"
+            literal.update(str(k) for k, v in data.items() if _is_literal(v))
         else:
             yield f"Secret {name_of(resource)!r} {field} is not a Pulumi secret"
+    if literal:
+        yield f"Secret {name_of(resource)!r} holds literal values: {sorted(literal)}"
 
 
 def check_plaintext_secrets(view: StackView) -> Iterable[tuple[Resource | None, str]]:
@@ -384,14 +390,18 @@ def check_plaintext_secrets(view: StackView) -> Iterable[tuple[Resource | None, 
       secret (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIAL; not `*_FILE`, `*_ARN`,
       `*_NAME`...) with a value, even a Pulumi secret: the value is readable in the task
       definition or the pod spec. Use ECS `secrets` or a mounted Secret file;
-    - a Kubernetes Secret whose `data`/`stringData` is not a Pulumi secret;
+    - a Kubernetes Secret whose `data`/`stringData` is not a Pulumi secret (not judged where
+      secrets arrive as plain values, see `_secret_data`);
     - any input property named like a secret (`masterPassword`, `authToken`, `password`,
       `clientSecret`; not `*Arn`, `*Id`, `*Name`, `*Ref`, ..., `existing*`) whose value is a
       literal string, not `[secret]` (booleans such as `manageMasterUserPassword` never count);
       also any `{name: <secret-like>, value: <literal>}` pair (Helm `set`, parameters).
-      Kubernetes `metadata` is not read (annotations name secrets, they do not hold them).
+      Kubernetes `metadata` is not read (annotations name secrets, they do not hold them),
+      nor what a component resource registered as outputs (names of secrets, not values).
     """
     for resource in view.resources:
+        if resource.component:
+            continue
         props = dict(resource.props)
         if resource.type == TASK_DEFINITION:
             props["containerDefinitions"] = container_definitions(resource)

@@ -1,7 +1,9 @@
-"""YAML text of generated projects, emitted by ruamel.yaml so that every value reads back as
-the string (or list, mapping) it was: a string that a YAML 1.2 *or* 1.1 reader would take for
-something else (`1100`, `true`, `null`, `yes`, `on`, `0x1F`, `2001-12-14`) is quoted. Pulumi,
-GitHub Actions and older PyYAML-based tools do not all read YAML 1.2."""
+"""YAML text every command writes (manifests, generated projects), emitted by ruamel.yaml so
+that every value reads back as the string (or list, mapping) it was: a string that a YAML 1.2
+*or* 1.1 reader would take for something else (`1100`, `true`, `null`, `yes`, `on`, `0x1F`,
+`2001-12-14`) is quoted. kubectl and the API server (go-yaml), Pulumi, GitHub Actions and
+PyYAML-based tools read YAML 1.1, and a CRD field typed `string` refuses `on` read as a
+boolean."""
 
 from __future__ import annotations
 
