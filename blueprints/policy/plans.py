@@ -21,8 +21,8 @@ from blueprints.policy.model import ENVIRONMENTS, Resource, StackView
 from blueprints.runtime import Plan
 
 MAX_DEPTH = 200
-"""Deepest nesting of a saved plan: the limit of pydantic's JSON parser (jiter), which refuses
-anything deeper. The deepest built-in plan nests 12 levels (a Kubernetes pod spec's
+"""Deepest nesting of a saved plan, in arrays or objects around the innermost value: the limit
+of pydantic's JSON parser (jiter), which refuses anything deeper. The deepest built-in plan nests 12 levels (a Kubernetes pod spec's
 `valueFrom.secretKeyRef` in a container's `env`); Python's own `json` module would instead
 fail with a RecursionError a thousand levels down."""
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from blueprints.cli.app import app
+from blueprints.policy.values import decode_json
 
 runner = CliRunner()
 
@@ -152,3 +153,36 @@ def test_any_json_is_checked_or_refused(plan: object) -> None:
     assert result.exit_code in (0, 1, 2), result.output
     if result.exit_code == 2:
         assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+DEEP_TEXT = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_deep_json_text_in_inputs_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    """Inputs that hold JSON text (a policy, container definitions, default tags) are decoded by
+    rules; one nested 100,000 deep reads as unreadable, as any text that is not JSON."""
+    urn = "urn:pulumi:p::x::{}::r"
+    plan = {
+        "resources": [
+            {"urn": urn.format(t), "type": t, "inputs": {key: DEEP_TEXT}}
+            for t, key in [
+                ("pulumi:providers:aws", "defaultTags"),
+                ("aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions"),
+                ("aws:iam/policy:Policy", "policy"),
+                ("aws:s3/bucketPolicy:BucketPolicy", "policy"),
+            ]
+        ]
+    }
+    result = check_plan(tmp_path, plan)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["results"][0]["resources"] == 4
+
+
+def test_decode_json() -> None:
+    assert decode_json('{"a": [1, 2.5, null]}') == {"a": [1, 2.5, None]}
+    assert decode_json("{not json") is None
+    # at most 200 arrays or objects around the innermost value
+    assert decode_json("[" * 200 + "1" + "]" * 200) is not None
+    assert decode_json("[" * 201 + "1" + "]" * 201) is None

@@ -24,7 +24,6 @@ What each rule reads on each target:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -46,6 +45,7 @@ from blueprints.policy.rules.kubernetes import (
     namespace_of,
     pod_view,
 )
+from blueprints.policy.values import decode_json
 
 SECRET_MARK = "[secret]"
 """How a plan shows a Pulumi secret."""
@@ -120,9 +120,8 @@ def provider_default_tags(provider: Resource) -> dict[str, Any]:
     appear in plans)."""
     raw = provider.props.get("defaultTags")
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
+        raw = decode_json(raw)
+        if raw is None:
             return {}
     if isinstance(raw, list):  # some serialisations keep the one-element list
         raw = raw[0] if raw else {}
@@ -253,9 +252,8 @@ def container_definitions(task: Resource) -> list[Mapping[str, Any]]:
     """An ECS task definition's containers (`containerDefinitions` is JSON text in plans)."""
     raw = task.props.get("containerDefinitions")
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
+        raw = decode_json(raw)
+        if raw is None:
             return []
     return [mapping(c) for c in items(raw)]
 
