@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from blueprints.errors import ConfigError, did_you_mean, first_error, from_validation_error
 from blueprints.model import Blueprint
-from blueprints.yamlio import line_of, load_yaml_file
+from blueprints.yamlio import line_of, read_yaml_file
 
 BUILTIN_DIR = Path(__file__).parent / "catalog"
 PROJECT_CATALOG = "catalog"
@@ -48,7 +48,7 @@ def _files(dirs: Sequence[Path]) -> dict[str, Path]:
 
 def load_blueprint_file(path: Path, source: str | None = None) -> Blueprint:
     label = source or str(path)
-    data = load_yaml_file(path, label)
+    data, text = read_yaml_file(path, label)
     if not isinstance(data, dict):
         raise ConfigError(label, "", "a blueprint file must be a mapping")
     try:
@@ -56,12 +56,12 @@ def load_blueprint_file(path: Path, source: str | None = None) -> Blueprint:
     except ValidationError as exc:
         err = from_validation_error(exc, label, "", Blueprint)
         _, loc = first_error(exc)
-        line = line_of(path.read_text(encoding="utf-8"), loc) if loc else None
+        line = line_of(text, loc) if loc else None
         if line is None:
             raise err from None
         raise ConfigError(label, err.key_path, f"line {line}: {err.message}") from None
     if blueprint.name != path.stem:
-        line = line_of(path.read_text(encoding="utf-8"), ["name"])
+        line = line_of(text, ["name"])
         where = f"line {line}: " if line else ""
         raise ConfigError(label, "name", f"{where}must match the file name ({path.stem!r})")
     return blueprint

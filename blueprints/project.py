@@ -55,5 +55,5 @@ class Project:
     def relative(self, path: Path) -> str:
         try:
             return str(path.resolve().relative_to(self.root.resolve()))
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
             return str(path)

@@ -1,4 +1,8 @@
-"""YAML reading with clear errors: the file and line of a syntax error, never a traceback."""
+"""YAML reading with clear errors: the file and line of a syntax error, never a traceback.
+
+Our YAML inputs are plain data: anchors and aliases are refused (an alias bomb, a few hundred
+bytes that expand to gigabytes, is then impossible) and nesting is bounded (`MAX_DEPTH`), so
+neither memory nor Python's recursion limit can be exhausted by a file."""
 
 from __future__ import annotations
 
@@ -8,9 +12,36 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 
 from blueprints.errors import ConfigError
+from blueprints.inputfile import CONFIG_MAX_BYTES, read_input
+
+MAX_DEPTH = 64
+"""Deepest nesting of a YAML input, counting the scalar at the bottom. Our deepest file (a
+stack's service overrides) nests 6 levels; 64 leaves room for any real config and stays far
+below Python's recursion limit (1,000), which the loader and the models recurse against."""
+
+
+class AnchorError(MarkedYAMLError):
+    """An anchor (`&name`) or alias (`*name`, `<<: *name`) in a YAML input."""
+
+
+class _PlainComposer(Composer):
+    """ruamel's composer, refusing anchors and aliases (before any node is built)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise AnchorError(
+                None,
+                None,
+                "YAML anchors and aliases (&name, *name) are not supported: write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 def _plain(value: Any) -> Any:
@@ -22,14 +53,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _where(exc: MarkedYAMLError) -> str:
+    mark = exc.problem_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+
+
 def load_yaml_text(text: str, source: str) -> Any:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _PlainComposer
+    yaml.max_depth = MAX_DEPTH
     try:
         return _plain(yaml.load(io.StringIO(text)))
+    except AnchorError as exc:
+        raise ConfigError(source, "", f"{_where(exc)}: {exc.problem}") from None
+    except MaxDepthExceededError as exc:
+        message = f"{_where(exc)}: nested deeper than {MAX_DEPTH} levels"
+        raise ConfigError(source, "", message) from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        raise ConfigError(source, "", f"malformed YAML at {where}: {exc.problem}") from None
+        raise ConfigError(source, "", f"malformed YAML at {_where(exc)}: {exc.problem}") from None
     except YAMLError as exc:
         raise ConfigError(source, "", f"malformed YAML: {exc}") from None
 
@@ -59,12 +100,13 @@ def line_of(text: str, loc: Sequence[str | int]) -> int | None:
     return line
 
 
-def load_yaml_file(path: Path, source: str | None = None) -> Any:
+def read_yaml_file(path: Path, source: str | None = None) -> tuple[Any, str]:
+    """The data of a YAML input and its text (for `line_of`), read within the bounds of
+    `blueprints.inputfile`."""
     label = source or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(label, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(label, "", f"cannot read file: {exc}") from None
-    return load_yaml_text(text, label)
+    text = read_input(path, label, CONFIG_MAX_BYTES)
+    return load_yaml_text(text, label), text
+
+
+def load_yaml_file(path: Path, source: str | None = None) -> Any:
+    return read_yaml_file(path, source)[0]

@@ -17,6 +17,7 @@ from typing import Any
 
 from blueprints.capacity.coefficients import Coefficients, load_coefficients
 from blueprints.policy.model import Resource, StackView
+from blueprints.policy.names import EndsWith
 from blueprints.policy.values import known, number
 
 ECS_SERVICE = "aws:ecs/service:Service"
@@ -123,35 +124,75 @@ def _num(value: Any) -> float | None:
     return number(value) if known(value) else None
 
 
+def _service_targets(view: StackView) -> EndsWith[Resource]:
+    """The ECS services' scaling targets by `resourceId` (`service/<cluster>/<service>`)."""
+    targets = [
+        t
+        for t in view.of_type(SCALING_TARGET)
+        if t.get("scalableDimension") == "ecs:service:DesiredCount"
+    ]
+    return EndsWith(
+        (t.get("resourceId"), t) for t in targets if isinstance(t.get("resourceId"), str)
+    )
+
+
 def _max_tasks(service: Resource, view: StackView) -> float:
-    """The most tasks a service runs: its scaling target's `maxCapacity` (the target sharing
-    its parent, or whose `resourceId` ends with the service's name), else `desiredCount`."""
+    """The most tasks a service runs: its scaling target's `maxCapacity` (the first target, in
+    plan order, sharing its parent or whose `resourceId` ends with the service's name), else
+    `desiredCount`."""
     name = service.get("name")
-    for target in view.of_type(SCALING_TARGET):
-        if target.get("scalableDimension") != "ecs:service:DesiredCount":
-            continue
-        resource_id = target.get("resourceId")
-        by_name = known(name) and isinstance(resource_id, str) and resource_id.endswith(f"/{name}")
-        if target.parent == service.parent or by_name:
-            high = _num(target.get("maxCapacity"))
-            if high is not None:
-                return high
+    siblings = [
+        t
+        for t in view.under(service.parent, SCALING_TARGET)
+        if t.get("scalableDimension") == "ecs:service:DesiredCount"
+    ]
+    by_name = view.index(_service_targets).ending_with(f"{name}") if known(name) else []
+    for target in view.ordered([*siblings, *by_name]):
+        high = _num(target.get("maxCapacity"))
+        if high is not None:
+            return high
     return _num(service.get("desiredCount")) or 1.0
+
+
+TASK_DEFINITION_ARN = "task-definition/"
+
+
+class _Families:
+    """Task definitions by `family`, to find those a `taskDefinition` reference names
+    (`...:task-definition/<family>:<revision>`) without a scan per service."""
+
+    def __init__(self, view: StackView) -> None:
+        self._view = view
+        self._by_family: dict[str, list[Resource]] = {}
+        for definition in view.of_type(TASK_DEFINITION):
+            family = definition.get("family")
+            if known(family):
+                self._by_family.setdefault(f"{family}", []).append(definition)
+        self._lengths = sorted({len(f) for f in self._by_family})
+
+    def named_in(self, reference: str) -> list[Resource]:
+        """The definitions whose `task-definition/<family>:` occurs in `reference`."""
+        found: list[Resource] = []
+        start = reference.find(TASK_DEFINITION_ARN)
+        while start >= 0:
+            begin = start + len(TASK_DEFINITION_ARN)
+            for length in self._lengths:
+                if reference.startswith(":", begin + length):
+                    found.extend(self._by_family.get(reference[begin : begin + length], ()))
+            start = reference.find(TASK_DEFINITION_ARN, start + 1)
+        return self._view.ordered(found) if found else []
 
 
 def _task_vcpus(service: Resource, view: StackView) -> float | None:
     """vCPUs of one task: the `cpu` of the service's task definition (the one its
     `taskDefinition` names, or the one sharing its parent)."""
     reference = service.get("taskDefinition")
-    definitions = view.of_type(TASK_DEFINITION)
-    chosen = [
-        d
-        for d in definitions
-        if isinstance(reference, str)
-        and known(reference)
-        and known(d.get("family"))
-        and f"task-definition/{d.get('family')}:" in reference
-    ] or [d for d in definitions if d.parent == service.parent]
+    named = (
+        view.index(_Families).named_in(reference)
+        if isinstance(reference, str) and known(reference)
+        else []
+    )
+    chosen = named or view.under(service.parent, TASK_DEFINITION)
     for definition in chosen:
         cpu = _num(definition.get("cpu"))
         if cpu is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, get_args
 
@@ -11,7 +10,7 @@ import typer
 from blueprints.cli.errors import fail, friendly_errors
 from blueprints.outputs import check_file_target, write_file
 from blueprints.policy import rules as rule_set
-from blueprints.policy.plans import load_plan_file, view_of_plan
+from blueprints.policy.plans import read_plan_file, view_of_plan
 from blueprints.policy.reports import Format, StackResult, Summary, render
 from blueprints.policy.rules import capacity as capacity_rule
 from blueprints.preview import preview_stack
@@ -97,8 +96,8 @@ def check(
 
     results: list[StackResult] = []
     if plan is not None:
-        view = load_plan_file(plan, environment)
-        result = StackResult.of(view, rules, target=_plan_target(plan), source=str(plan))
+        saved = read_plan_file(plan, environment)
+        result = StackResult.of(saved.view, rules, target=saved.target, source=str(plan))
         _progress(result)
         results.append(result)
     else:
@@ -163,13 +162,3 @@ def _progress(result: StackResult) -> None:
         f"{result.mandatory} mandatory, {result.advisory} advisory",
         err=True,
     )
-
-
-def _plan_target(path: Path) -> str | None:
-    """The target a `blueprints preview --json` plan records (pulumi's plans have none)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    target = data.get("target") if isinstance(data, dict) else None
-    return target if target in ALL_TARGETS else None

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any, Literal, TypeVar
 
 Severity = Literal["low", "medium", "high", "critical"]
 Enforcement = Literal["mandatory", "advisory", "disabled"]
 ENVIRONMENTS = ("dev", "staging", "prod")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,28 +57,100 @@ class Resource:
 
 @dataclass(frozen=True)
 class StackView:
-    """A whole plan: what stack-level rules read."""
+    """A whole plan: what stack-level rules read.
+
+    Lookups are indexed once per view (by type, by parent, and any table a rule derives with
+    `index`), so that no rule scans the whole plan once per resource: a check stays linear in
+    the size of the plan."""
 
     stack: str
     environment: str
     """dev, staging or prod (rules' enforcement depends on it)."""
     resources: tuple[Resource, ...]
+    _indexes: dict[Any, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for i, r in enumerate(self.resources):
+            found.setdefault(r.type, []).append(i)
+        return found
+
+    @cached_property
+    def _by_parent(self) -> dict[str | None, list[Resource]]:
+        found: dict[str | None, list[Resource]] = {}
+        for r in self.resources:
+            found.setdefault(r.parent, []).append(r)
+        return found
+
+    @cached_property
+    def _by_parent_and_type(self) -> dict[tuple[str | None, str], list[int]]:
+        found: dict[tuple[str | None, str], list[int]] = {}
+        for i, r in enumerate(self.resources):
+            found.setdefault((r.parent, r.type), []).append(i)
+        return found
+
+    @cached_property
+    def _by_urn(self) -> dict[str, list[Resource]]:
+        found: dict[str, list[Resource]] = {}
+        for r in self.resources:
+            found.setdefault(r.urn, []).append(r)
+        return found
+
+    @cached_property
+    def _positions(self) -> dict[int, int]:
+        return {id(r): i for i, r in enumerate(self.resources)}
 
     def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources if r.type in types]
+        """The resources of these types, in plan order."""
+        index = self._by_type
+        positions = [i for t in dict.fromkeys(types) for i in index.get(t, ())]
+        if len(types) > 1:
+            positions.sort()
+        return [self.resources[i] for i in positions]
+
+    def under(self, parent: str | None, *types: str) -> list[Resource]:
+        """The resources of these types whose parent is `parent`, in plan order."""
+        index = self._by_parent_and_type
+        positions = [i for t in dict.fromkeys(types) for i in index.get((parent, t), ())]
+        if len(types) > 1:
+            positions.sort()
+        return [self.resources[i] for i in positions]
+
+    def with_urn(self, urn: str) -> list[Resource]:
+        """The resource with this URN (a list: a hand-edited plan may repeat a URN)."""
+        return list(self._by_urn.get(urn, ()))
 
     def children(self, urn: str) -> list[Resource]:
-        return [r for r in self.resources if r.parent == urn]
+        return list(self._by_parent.get(urn, ()))
 
     def descendants(self, urn: str) -> list[Resource]:
         found: list[Resource] = []
+        seen = {urn}  # a parent cycle (a hand-edited plan) ends the walk instead of looping
         frontier = [urn]
         while frontier:
             current = frontier.pop()
             for child in self.children(current):
                 found.append(child)
-                frontier.append(child.urn)
+                if child.urn not in seen:
+                    seen.add(child.urn)
+                    frontier.append(child.urn)
         return found
+
+    def ordered(self, resources: Iterable[Resource]) -> list[Resource]:
+        """`resources` of this view once each, in plan order."""
+        positions = self._positions
+        unique = {id(r): r for r in resources}
+        return sorted(unique.values(), key=lambda r: positions[id(r)])
+
+    def index(self, build: Callable[[StackView], T]) -> T:
+        """`build(self)`, computed once per view: a lookup table a rule derives from the whole
+        plan (resources by the name they are referred to, by namespace...)."""
+        if build not in self._indexes:
+            self._indexes[build] = build(self)
+        return self._indexes[build]
 
 
 ResourceCheck = Callable[[Resource, StackView], Iterable[str]]

@@ -3,8 +3,9 @@ strings, JSON-encoded documents, and values not known before deployment."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import pydantic_core
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """How Pulumi shows a value not known before deployment (`pulumi preview --json`)."""
@@ -46,13 +47,18 @@ def fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
+def decode_json(text: str) -> Any:
+    """JSON text of an input (a policy, container definitions, default tags); None if it is not
+    JSON or nests deeper than plans may (200 levels: pydantic's parser refuses it, where
+    `json.loads` would raise a RecursionError a thousand levels down)."""
+    try:
+        return pydantic_core.from_json(text)
+    except ValueError:
+        return None
+
+
 def json_value(value: Any) -> Any:
     """A JSON-encoded input (a string, or already decoded by the engine); None if unreadable."""
     if isinstance(value, str):
-        if value == UNKNOWN:
-            return None
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
+        return None if value == UNKNOWN else decode_json(value)
     return value

@@ -67,7 +67,9 @@ def test_any_resource_or_stack_name_gives_well_formed_xml(name: str, stack: str)
 def test_check_writes_well_formed_junit_for_control_characters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    name = "db\x01\x08\x1b[0m\ud800"
+    # (A lone surrogate cannot reach a report from a plan: the plan reader refuses it as
+    # invalid JSON text; `xml_safe` is tested with one above.)
+    name = "db\x01\x08\x1b[0m"
     urn = f"urn:pulumi:shop-prod::shop::{RDS}::{name}"
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"resources": [{"urn": urn, "type": RDS, "inputs": {}}]}))
@@ -81,4 +83,4 @@ def test_check_writes_well_formed_junit_for_control_characters(
     texts = [e.text or "" for e in root.iter()] + [
         v for e in root.iter() for v in e.attrib.values()
     ]
-    assert any("db\\x01\\x08\\x1b[0m\\ud800" in t for t in texts)
+    assert any("db\\x01\\x08\\x1b[0m" in t for t in texts)

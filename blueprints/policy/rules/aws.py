@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from blueprints.policy.model import (
@@ -31,6 +32,7 @@ from blueprints.policy.model import (
     StackView,
     enforcement_levels,
 )
+from blueprints.policy.names import EndsWith, NameIndex, ReferenceIndex
 from blueprints.policy.values import flag, fmt, json_value, known, number
 
 # --- type tokens -------------------------------------------------------------------------------
@@ -95,14 +97,6 @@ def _is_replica(resource: Resource) -> bool:
 
 def _is_prod(view: StackView) -> bool:
     return view.environment == "prod"
-
-
-def _auto_named(reference: str, resource: Resource, key: str) -> bool:
-    """Whether `reference` names `resource`: its explicit `key` input, its logical name, or
-    Pulumi's auto-name (`<name>-<7 hex>`)."""
-    if reference == resource.get(key) or reference == resource.name:
-        return True
-    return re.fullmatch(re.escape(resource.name) + r"-[0-9a-f]{7}", reference) is not None
 
 
 def _properties(text: str) -> dict[str, str]:
@@ -183,20 +177,22 @@ def _s3_encryption(view: StackView) -> Iterator[tuple[Resource | None, str]]:
 
     S3 applies SSE-S3 to new objects by default since 2023; the rule asks for the choice to be
     stated in code, where reviews and the Terraform export can see it."""
-    configurations = view.of_type(S3_ENCRYPTION, S3_ENCRYPTION_V2)
-    for bucket in view.of_type(S3_BUCKET, S3_BUCKET_V2):
+    buckets = view.of_type(S3_BUCKET, S3_BUCKET_V2)
+    names = NameIndex(view, buckets, "bucket")
+    configured: set[int] = set()
+    unknown_parents: set[str | None] = set()
+    for configuration in view.of_type(S3_ENCRYPTION, S3_ENCRYPTION_V2):
+        reference = configuration.get("bucket")
+        if isinstance(reference, str) and known(reference):
+            configured.update(id(b) for b in names.named(reference))
+        else:
+            unknown_parents.add(configuration.parent)
+    for bucket in buckets:
         if bucket.get("serverSideEncryptionConfiguration") is not None:
             continue
-        if any(_configures(c, bucket) for c in configurations):
+        if id(bucket) in configured or bucket.parent in unknown_parents:
             continue
         yield bucket, "bucket has no server-side encryption configuration"
-
-
-def _configures(configuration: Resource, bucket: Resource) -> bool:
-    reference = configuration.get("bucket")
-    if isinstance(reference, str) and known(reference):
-        return _auto_named(reference, bucket, "bucket")
-    return configuration.parent == bucket.parent
 
 
 def _kms_rotation(r: Resource, _: StackView) -> Iterator[str]:
@@ -259,6 +255,10 @@ def _force_ssl_of(
     databases: list[Resource], view: StackView, key: str, cluster: bool
 ) -> Iterator[tuple[Resource, str]]:
     groups = view.of_type(RDS_CLUSTER_PARAMETER_GROUP if cluster else RDS_PARAMETER_GROUP)
+    names = NameIndex(view, groups, "name")
+    by_parent: dict[str | None, list[Resource]] = {}
+    for group in groups:
+        by_parent.setdefault(group.parent, []).append(group)
     engine_name = "aurora-postgresql" if cluster else "postgres"
     for database in databases:
         engine = database.get("engine")
@@ -284,9 +284,9 @@ def _force_ssl_of(
                 )
             continue
         if isinstance(reference, str) and known(reference):
-            matched = [g for g in groups if _auto_named(reference, g, "name")]
+            matched = names.named(reference)
         else:
-            matched = [g for g in groups if g.parent == database.parent]
+            matched = by_parent.get(database.parent, [])
         for group in matched:
             family = str(group.get("family", ""))
             if not (family.startswith(engine_name) or (engine == engine_name and not family)):
@@ -401,7 +401,9 @@ def _open_ingress(view: StackView) -> Iterator[tuple[Resource | None, str]]:
     load-balancer endpoint is such an entry (TCP 443 from 0.0.0.0/0 on its ALB's group); with
     the api-gateway endpoint the ALB is internal and every open ingress is a violation.
     """
-    public_lbs = [lb for lb in view.of_type(*LOAD_BALANCERS) if not flag(lb.get("internal"), False)]
+    public_lbs = _PublicEntry.of(
+        [lb for lb in view.of_type(*LOAD_BALANCERS) if not flag(lb.get("internal"), False)]
+    )
     for rule in view.of_type(SG_INGRESS_RULE):
         sources = [c for c in (rule.get("cidrIpv4"), rule.get("cidrIpv6")) if _anywhere(c)]
         if sources:
@@ -447,20 +449,54 @@ def _ports(protocol: Any, from_port: Any, to_port: Any) -> tuple[int, int] | Non
     return int(low), int(high)
 
 
+@dataclass(frozen=True)
+class _PublicEntry:
+    """The security groups of the internet-facing load balancers, indexed once per plan."""
+
+    groups: tuple[list[Any], ...]
+    """Each balancer's `securityGroups`."""
+    ids: frozenset[str]
+    """Every known group id among them."""
+    parents: frozenset[str | None]
+    """The parent components of the balancers..."""
+    unresolved_parents: frozenset[str | None]
+    """...and of those with a group not known yet (a real preview)."""
+
+    @classmethod
+    def of(cls, balancers: list[Resource]) -> _PublicEntry:
+        groups = tuple(_security_groups(lb) for lb in balancers)
+        return cls(
+            groups=groups,
+            ids=frozenset(g for gs in groups for g in gs if isinstance(g, str) and known(g)),
+            parents=frozenset(lb.parent for lb in balancers),
+            unresolved_parents=frozenset(
+                lb.parent
+                for lb, gs in zip(balancers, groups, strict=True)
+                if any(not known(g) for g in gs)
+            ),
+        )
+
+
+def _security_groups(lb: Resource) -> list[Any]:
+    groups = lb.get("securityGroups") or []
+    return groups if isinstance(groups, list) else []
+
+
 def _entry_exception(
-    ports: tuple[int, int] | None, group_id: Any, parent: str | None, public_lbs: list[Resource]
+    ports: tuple[int, int] | None, group_id: Any, parent: str | None, public: _PublicEntry
 ) -> bool:
+    """A rule on TCP 80 or 443 of an internet-facing load balancer's group (by id, or by its
+    component when the id, or one of the balancer's groups, is not known yet)."""
     if ports is None or ports[0] != ports[1] or ports[0] not in (80, 443):
         return False
-    for lb in public_lbs:
-        groups = lb.get("securityGroups") or []
-        groups = groups if isinstance(groups, list) else []
-        if known(group_id) and group_id in groups:
+    if not known(group_id):
+        return parent in public.parents
+    if isinstance(group_id, str):
+        if group_id in public.ids:
             return True
-        unknown = not known(group_id) or any(not known(g) for g in groups)
-        if unknown and lb.parent == parent:
-            return True
-    return False
+    elif any(group_id in groups for groups in public.groups):
+        return True
+    return parent in public.unresolved_parents
 
 
 def _open_message(source: str, ports: tuple[int, int] | None) -> str:
@@ -522,7 +558,7 @@ def _aurora_multi_az(r: Resource, view: StackView) -> Iterator[str]:
     when it shares the cluster's parent component."""
     if r.get("dbClusterInstanceClass") is not None:
         return
-    instances = [i for i in view.of_type(RDS_CLUSTER_INSTANCE) if _member_of(i, r)]
+    instances = view.index(_cluster_members).naming(r, "clusterIdentifier")
     if len(instances) < 2:
         yield (
             f"the cluster has {len(instances)} instance{'s' if len(instances) != 1 else ''}: "
@@ -534,11 +570,13 @@ def _aurora_multi_az(r: Resource, view: StackView) -> Iterator[str]:
         yield f"every instance of the cluster is in {zones[0]}: a zone outage stops it"
 
 
-def _member_of(instance: Resource, cluster: Resource) -> bool:
+def _cluster_members(view: StackView) -> ReferenceIndex:
+    return ReferenceIndex(view, view.of_type(RDS_CLUSTER_INSTANCE), _cluster_reference)
+
+
+def _cluster_reference(instance: Resource) -> list[str] | None:
     reference = instance.get("clusterIdentifier")
-    if isinstance(reference, str) and known(reference):
-        return _auto_named(reference, cluster, "clusterIdentifier")
-    return instance.parent == cluster.parent
+    return [reference] if isinstance(reference, str) and known(reference) else None
 
 
 def _datastore_protected(r: Resource, _: StackView) -> Iterator[str]:
@@ -623,8 +661,7 @@ def _msk_topic_replication(r: Resource, view: StackView) -> Iterator[str]:
     else:
         inherited = [
             number(_properties(str(c.get("serverProperties", ""))).get("min.insync.replicas"))
-            for c in view.of_type(MSK_CONFIGURATION)
-            if c.parent == r.parent
+            for c in view.under(r.parent, MSK_CONFIGURATION)
         ]
         known = [v for v in inherited if v is not None]
         insync = min(known) if known else 1.0
@@ -660,11 +697,13 @@ def _services_autoscaled(view: StackView) -> Iterator[tuple[Resource | None, str
     """Every ECS service has an `ecs:service:DesiredCount` scaling target: one that shares
     its parent component, or whose `resourceId` ends with `/<service name input>`."""
     targets = [t for t in view.of_type(SCALING_TARGET) if _service_targets(t)]
+    parents = {t.parent for t in targets}
+    by_id = EndsWith((str(t.get("resourceId", "")), t) for t in targets)
     for service in view.of_type(ECS_SERVICE):
         name = service.get("name")
-        if any(t.parent == service.parent for t in targets):
+        if service.parent in parents:
             continue
-        if known(name) and any(str(t.get("resourceId", "")).endswith(f"/{name}") for t in targets):
+        if known(name) and by_id.ending_with(f"{name}"):
             continue
         yield service, "service has no autoscaling target (ecs:service:DesiredCount)"
 
@@ -790,15 +829,10 @@ def _alarm_topic_subscribed(r: Resource, view: StackView) -> Iterator[str]:
     the plan (a `namePrefix`), when it shares the topic's parent component. A subscription
     made outside the stack (a pager subscribed to the `alarmTopicArn` output) is not in the
     plan: the rule is advisory for that reason."""
-    alarms = sorted(
-        alarm.name
-        for alarm in view.of_type(METRIC_ALARM)
-        if any(_names_topic(arn, r) for arn in _notifications(alarm))
-    )
+    alarms = sorted(alarm.name for alarm in view.index(_topic_alarms).naming(r, "name"))
     if not alarms:
         return
-    topics = view.of_type(SNS_TOPIC)
-    if any(_subscribes(s, r, topics) for s in view.of_type(SNS_SUBSCRIPTION)):
+    if view.index(_subscribed).points_at(r):
         return
     shown = ", ".join(alarms[:3]) + (f" and {len(alarms) - 3} more" if len(alarms) > 3 else "")
     alarms_reach = (
@@ -818,48 +852,64 @@ def _notifications(alarm: Resource) -> list[Any]:
     return found
 
 
-def _names_topic(arn: Any, topic: Resource) -> bool:
-    """Whether `arn` is known and names `topic`."""
-    if not isinstance(arn, str) or not known(arn):
-        return False
-    name = _sns_topic_name(arn)
-    return name is not None and _auto_named(name, topic, "name")
+def _topic_alarms(view: StackView) -> ReferenceIndex:
+    """The alarms by the topics their known actions name (an unknown action names none)."""
+    return ReferenceIndex(view, view.of_type(METRIC_ALARM), _notified_topics)
 
 
-def _subscribes(subscription: Resource, topic: Resource, topics: list[Resource]) -> bool:
-    return _refers_to(subscription, "topic", _sns_topic_name, topic, topics)
+def _notified_topics(alarm: Resource) -> list[str]:
+    arns = [arn for arn in _notifications(alarm) if isinstance(arn, str) and known(arn)]
+    return [name for name in map(_sns_topic_name, arns) if name is not None]
 
 
-def _refers_to(
-    holder: Resource,
-    key: str,
-    name_in: Callable[[str], str | None],
-    target: Resource,
-    candidates: list[Resource],
-) -> bool:
-    """Whether the ARN `holder` keeps under `key` points at `target`. A known ARN points at the
-    resource whose name it carries (`name_in`; None: another kind of resource). An unknown ARN
-    (a real preview), or one naming none of `candidates` (an auto-name AWS shortened), points
-    at `target` when `holder` shares its parent component."""
-    arn = holder.get(key)
-    if isinstance(arn, str) and known(arn):
-        name = name_in(arn)
-        if name is None:
-            return False
-        if _auto_named(name, target, "name"):
-            return True
-        if any(_auto_named(name, other, "name") for other in candidates):
-            return False
-    return holder.parent == target.parent
+def _subscribed(view: StackView) -> Referred:
+    topics = view.of_type(SNS_TOPIC)
+    return Referred(view, view.of_type(SNS_SUBSCRIPTION), "topic", _sns_topic_name, topics)
+
+
+class Referred:
+    """Which of `candidates` the ARNs `holders` keep under `key` point at, found once per plan.
+
+    A known ARN points at the candidates whose name it carries (`name_in`; None: another kind
+    of resource, pointing at none). An unknown ARN (a real preview), or one naming none of
+    `candidates` (an auto-name AWS shortened), points at the candidates sharing the holder's
+    parent component."""
+
+    def __init__(
+        self,
+        view: StackView,
+        holders: Iterable[Resource],
+        key: str,
+        name_in: Callable[[str], str | None],
+        candidates: list[Resource],
+    ) -> None:
+        names = NameIndex(view, candidates, "name")
+        self._targets: set[int] = set()
+        self._parents: set[str | None] = set()
+        for holder in holders:
+            arn = holder.get(key)
+            if isinstance(arn, str) and known(arn):
+                name = name_in(arn)
+                if name is None:
+                    continue
+                named = names.named(name)
+                if named:
+                    self._targets.update(id(t) for t in named)
+                    continue
+            self._parents.add(holder.parent)
+
+    def points_at(self, target: Resource) -> bool:
+        """Whether some holder points at `target` (one of the candidates)."""
+        return id(target) in self._targets or target.parent in self._parents
 
 
 # --- BP19x network and API ---------------------------------------------------------------------
 def _flow_logs(view: StackView) -> Iterator[tuple[Resource | None, str]]:
     """Every VPC has a flow log: an `aws:ec2/flowLog` with a `vpcId` under the same parent
     component (the VPC's own id is not an input, so the match is by component)."""
-    logs = [f for f in view.of_type(FLOW_LOG) if f.get("vpcId") is not None]
+    logged = {f.parent for f in view.of_type(FLOW_LOG) if f.get("vpcId") is not None}
     for vpc in view.of_type(VPC):
-        if not any(f.parent == vpc.parent for f in logs):
+        if vpc.parent not in logged:
             yield vpc, "VPC has no flow log"
 
 
@@ -895,8 +945,7 @@ def _alb_waf(r: Resource, view: StackView) -> Iterator[str]:
         return
     if r.get("loadBalancerType", "application") != "application":
         return
-    balancers = view.of_type(*LOAD_BALANCERS)
-    if not any(_waf_protects(a, r, balancers) for a in view.of_type(WAF_ASSOCIATION)):
+    if not view.index(_waf_protected).points_at(r):
         yield "internet-facing load balancer has no WAF web ACL association"
 
 
@@ -917,10 +966,11 @@ def _public_entry_protected(view: StackView) -> Iterator[tuple[Resource | None, 
     A route belongs to an API when its `apiId` is the API's id (known in an offline plan), or,
     when unknown, when it shares the API's parent component."""
     apis = view.of_type(HTTP_API)
+    routes_of = _routes_of(view, apis)
     for api in apis:
         if api.get("protocolType", "HTTP") != "HTTP":
             continue
-        routes = [r for r in view.of_type(HTTP_ROUTE) if _route_of(r, api, apis)]
+        routes = routes_of(api)
         open_routes = [
             r for r in routes if r.get("authorizationType", "NONE") not in AUTHORIZING_ROUTES
         ]
@@ -932,26 +982,41 @@ def _public_entry_protected(view: StackView) -> Iterator[tuple[Resource | None, 
                 f"{len(open_routes)} of {len(routes)} public routes have no authorizer "
                 f"({keys}{more}); WAF cannot guard an HTTP API",
             )
-    balancers = view.of_type(*LOAD_BALANCERS)
-    associations = view.of_type(WAF_ASSOCIATION)
     rules = view.of_type(*LISTENER_RULES)
-    for lb in balancers:
+    authenticated = bool(rules) and all(_authenticates(rule) for rule in rules)
+    protected = view.index(_waf_protected)
+    for lb in view.of_type(*LOAD_BALANCERS):
         if flag(lb.get("internal"), False) is not False:
             continue
         if lb.get("loadBalancerType", "application") != "application":
             continue
-        if any(_waf_protects(a, lb, balancers) for a in associations):
-            continue
-        if rules and all(_authenticates(rule) for rule in rules):
+        if protected.points_at(lb) or authenticated:
             continue
         yield lb, "internet-facing load balancer with neither a WAF web ACL nor authentication"
 
 
-def _route_of(route: Resource, api: Resource, apis: list[Resource]) -> bool:
-    reference = route.get("apiId")
-    if isinstance(reference, str) and known(reference) and len(apis) > 1:
-        return reference in (api.get("id"), api.name) or route.parent == api.parent
-    return route.parent == api.parent or len(apis) == 1
+def _routes_of(view: StackView, apis: list[Resource]) -> Callable[[Resource], list[Resource]]:
+    """The routes of an API: every route when the plan has one API; else those whose known
+    `apiId` is the API's id or name, and those sharing its parent component."""
+    routes = view.of_type(HTTP_ROUTE)
+    if len(apis) == 1:
+        return lambda _: routes
+    by_reference: dict[str, list[Resource]] = {}
+    for route in routes:
+        reference = route.get("apiId")
+        if isinstance(reference, str) and known(reference):
+            by_reference.setdefault(reference, []).append(route)
+
+    def routes_of(api: Resource) -> list[Resource]:
+        api_id = api.get("id")
+        found = [
+            *(by_reference.get(api_id, ()) if isinstance(api_id, str) else ()),
+            *by_reference.get(api.name, ()),
+            *view.under(api.parent, HTTP_ROUTE),
+        ]
+        return view.ordered(found)
+
+    return routes_of
 
 
 def _authenticates(rule: Resource) -> bool:
@@ -962,8 +1027,9 @@ def _authenticates(rule: Resource) -> bool:
     )
 
 
-def _waf_protects(association: Resource, lb: Resource, balancers: list[Resource]) -> bool:
-    return _refers_to(association, "resourceArn", _alb_name, lb, balancers)
+def _waf_protected(view: StackView) -> Referred:
+    balancers = view.of_type(*LOAD_BALANCERS)
+    return Referred(view, view.of_type(WAF_ASSOCIATION), "resourceArn", _alb_name, balancers)
 
 
 def _alb_name(arn: str) -> str | None:

@@ -24,7 +24,6 @@ What each rule reads on each target:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -36,15 +35,17 @@ from blueprints.policy.rules.kubernetes import (
     LONG_RUNNING,
     UNKNOWN,
     container_env,
+    first_by_name,
     is_manifest,
     items,
     kind_of,
     labels_of,
     mapping,
     name_of,
+    namespace_of,
     pod_view,
-    same_namespace,
 )
+from blueprints.policy.values import decode_json
 
 SECRET_MARK = "[secret]"
 """How a plan shows a Pulumi secret."""
@@ -119,9 +120,8 @@ def provider_default_tags(provider: Resource) -> dict[str, Any]:
     appear in plans)."""
     raw = provider.props.get("defaultTags")
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
+        raw = decode_json(raw)
+        if raw is None:
             return {}
     if isinstance(raw, list):  # some serialisations keep the one-element list
         raw = raw[0] if raw else {}
@@ -193,12 +193,19 @@ def _identifier(resource: Resource) -> str:
 
 def _inside(resource: Resource, urns: set[str], by_urn: Mapping[str, Resource]) -> bool:
     parent = resource.parent
-    while parent is not None:
+    seen: set[str] = set()  # a parent cycle (a hand-edited plan) ends the walk
+    while parent is not None and parent not in seen:
         if parent in urns:
             return True
+        seen.add(parent)
         owner = by_urn.get(parent)
         parent = owner.parent if owner else None
     return False
+
+
+DIMENSION_SEPARATOR = "\0"
+"""Joins every alarm dimension value into one text, searched once per resource (in C)
+instead of value by value; no identifier holds it (one that does is searched value by value)."""
 
 
 def check_stateful_alarms(view: StackView) -> Iterable[tuple[Resource | None, str]]:
@@ -209,12 +216,17 @@ def check_stateful_alarms(view: StackView) -> Iterable[tuple[Resource | None, st
             yield component, f"{kind} {component.name!r} has no CloudWatch alarm"
     component_urns = {c.urn for c in components}
     alarm_dimensions = [v for alarm in view.of_type(ALARM) for v in _dimension_values(alarm)]
+    dimensions_text = DIMENSION_SEPARATOR.join(alarm_dimensions)
     by_urn = {r.urn: r for r in view.resources}
     for resource in view.of_type(*STATEFUL_RESOURCES):
         if _inside(resource, component_urns, by_urn):
             continue
         identifier = _identifier(resource)
-        if not any(identifier in value for value in alarm_dimensions):
+        if DIMENSION_SEPARATOR in identifier:
+            named = any(identifier in value for value in alarm_dimensions)
+        else:
+            named = bool(alarm_dimensions) and identifier in dimensions_text
+        if not named:
             yield resource, f"no CloudWatch alarm has a dimension naming {identifier!r}"
 
 
@@ -240,9 +252,8 @@ def container_definitions(task: Resource) -> list[Mapping[str, Any]]:
     """An ECS task definition's containers (`containerDefinitions` is JSON text in plans)."""
     raw = task.props.get("containerDefinitions")
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
+        raw = decode_json(raw)
+        if raw is None:
             return []
     return [mapping(c) for c in items(raw)]
 
@@ -256,11 +267,15 @@ def check_ecs_otel_endpoint(resource: Resource, view: StackView) -> Iterable[str
             yield f"container {container.get('name')!r} does not set OTEL_EXPORTER_OTLP_ENDPOINT"
 
 
+def _config_maps(view: StackView) -> dict[tuple[str, str | None], Resource]:
+    return first_by_name(view.of_type(CONFIG_MAP))
+
+
 def _config_map_keys(name: Any, workload: Resource, view: StackView) -> set[str]:
-    for config_map in view.of_type(CONFIG_MAP):
-        if name_of(config_map) == name and same_namespace(config_map, workload):
-            return set(mapping(config_map.props.get("data")))
-    return set()
+    if not isinstance(name, str):
+        return set()
+    config_map = view.index(_config_maps).get((name, namespace_of(workload)))
+    return set(mapping(config_map.props.get("data"))) if config_map else set()
 
 
 def check_k8s_otel_endpoint(resource: Resource, view: StackView) -> Iterable[str]:

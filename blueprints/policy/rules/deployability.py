@@ -16,11 +16,12 @@ they cannot see (values unknown in a real preview) and run on offline plans, on 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from blueprints.capacity.quotas import above_default, needs
 from blueprints.policy.model import Resource, Rule, StackView
+from blueprints.policy.names import auto_name_of
 from blueprints.policy.rules.aws import (
     ADVISORY,
     ADVISORY_BEYOND_DEV,
@@ -77,24 +78,35 @@ def _in_range(value: Any, low: float, high: float) -> bool | None:
     return low <= found <= high
 
 
-def _named_like(reference: Any, resource: Resource, *keys: str) -> bool:
-    """Whether a known reference (an id, name or ARN) names `resource` by one of its `keys`
-    inputs, its logical name or its auto-name (`<name>-<7 hex>`)."""
-    if not isinstance(reference, str) or not known(reference):
-        return False
-    names = [resource.get(k) for k in keys] + [resource.name]
-    for name in names:
-        if (
-            isinstance(name, str)
-            and known(name)
-            and (
-                reference == name
-                or reference.endswith(f"/{name}")
-                or reference.endswith(f":{name}")
-            )
-        ):
-            return True
-    return re.fullmatch(re.escape(resource.name) + r"-[0-9a-f]{7}", reference) is not None
+class _NamedLike:
+    """`resources` by what names them in a known reference (an id, a name or an ARN): one of
+    their `keys` inputs or their logical name, as the whole reference or after its last `/` or
+    `:`, or their auto-name (`<name>-<7 hex>`)."""
+
+    def __init__(self, view: StackView, resources: Iterable[Resource], *keys: str) -> None:
+        self._view = view
+        self._names: dict[str, list[Resource]] = {}
+        self._logical: dict[str, list[Resource]] = {}
+        for resource in resources:
+            names = {resource.get(k) for k in keys} | {resource.name}
+            for name in names:
+                if isinstance(name, str) and known(name):
+                    self._names.setdefault(name, []).append(resource)
+            self._logical.setdefault(resource.name, []).append(resource)
+        self._lengths = sorted({len(name) for name in self._names})
+
+    def named(self, reference: Any) -> list[Resource]:
+        if not isinstance(reference, str) or not known(reference):
+            return []
+        found = list(self._names.get(reference, ()))
+        end = len(reference)
+        for length in self._lengths:  # the names `reference` may end with, after a / or :
+            if length < end and reference[end - length - 1] in "/:":
+                found.extend(self._names.get(reference[end - length :], ()))
+        logical = auto_name_of(reference)
+        if logical is not None:
+            found.extend(self._logical.get(logical, ()))
+        return self._view.ordered(found) if found else []
 
 
 # --- BP500 read replica of a managed password ---------------------------------------------------
@@ -106,13 +118,19 @@ def _replica_of_managed_password(r: Resource, view: StackView) -> Iterator[str]:
     source = r.get("replicateSourceDb")
     if not isinstance(source, str) or not known(source):
         return
-    for primary in view.of_type(RDS_INSTANCE):
-        managed = flag(primary.get("manageMasterUserPassword"), False)
-        if primary is not r and managed and _named_like(source, primary, "identifier"):
+    for primary in view.index(_managed_primaries).named(source):
+        if primary is not r:
             yield (
                 f"read replica of {primary.name}, whose master password RDS manages in "
                 "Secrets Manager: RDS refuses to create it (use an Aurora cluster's readers)"
             )
+
+
+def _managed_primaries(view: StackView) -> _NamedLike:
+    managed = [
+        db for db in view.of_type(RDS_INSTANCE) if flag(db.get("manageMasterUserPassword"), False)
+    ]
+    return _NamedLike(view, managed, "identifier")
 
 
 # --- BP501 log retention --------------------------------------------------------------------------
@@ -172,9 +190,10 @@ def _msk_zones(r: Resource, view: StackView) -> Iterator[str]:
     if brokers is not None and count and brokers % count:
         yield f"{fmt(brokers)} brokers do not spread evenly over {count} client subnets"
     # The subnets the cluster's inputs come from (their ids are unknown before deployment).
-    for subnet in view.of_type(SUBNET):
-        if r.dependencies is None or subnet.urn not in r.dependencies:
-            continue
+    if r.dependencies is None:
+        return
+    subnets = (s for urn in set(r.dependencies) for s in view.with_urn(urn) if s.type == SUBNET)
+    for subnet in view.ordered(subnets):
         zone_id = subnet.get("availabilityZoneId")
         if isinstance(zone_id, str) and zone_id in MSK_UNSUPPORTED_ZONE_IDS:
             yield f"client subnet {subnet.name} is in {zone_id}, where MSK places no broker"
@@ -192,9 +211,13 @@ def _service_waits_for_capacity_providers(r: Resource, view: StackView) -> Itera
     associations = view.of_type(CAPACITY_PROVIDERS)
     if not associations:
         return
-    if not any(a.urn in r.dependencies for a in associations):
+    if view.index(_capacity_provider_urns).isdisjoint(r.dependencies):
         names = ", ".join(a.name for a in associations)
         yield f"does not depend on the cluster's capacity providers ({names}): they may not exist yet"
+
+
+def _capacity_provider_urns(view: StackView) -> frozenset[str]:
+    return frozenset(a.urn for a in view.of_type(CAPACITY_PROVIDERS))
 
 
 # --- BP505 listener rules -----------------------------------------------------------------------
@@ -565,8 +588,13 @@ def _open_monitoring_reachable(r: Resource, view: StackView) -> Iterator[str]:
         for key in ("jmxExporter", "nodeExporter")
         if flag(r.get(f"openMonitoring.prometheus.{key}.enabledInBroker"), False)
     ]
-    if not exporters:
+    if not exporters or view.index(_exporter_ports_open):
         return
+    yield f"{', '.join(exporters)} on but no ingress rule opens 11001/11002: nothing can scrape them"
+
+
+def _exporter_ports_open(view: StackView) -> bool:
+    """Some security-group ingress rule of the plan opens 11001 or 11002."""
     for rule in view.of_type(SG_INGRESS):
         low, high = number(rule.get("fromPort")), number(rule.get("toPort"))
         if (
@@ -574,8 +602,8 @@ def _open_monitoring_reachable(r: Resource, view: StackView) -> Iterator[str]:
             and high is not None
             and any(low <= p <= high for p in MSK_OPEN_MONITORING_PORTS)
         ):
-            return
-    yield f"{', '.join(exporters)} on but no ingress rule opens 11001/11002: nothing can scrape them"
+            return True
+    return False
 
 
 MANDATORY = EVERYWHERE

@@ -295,18 +295,36 @@ def _operator_pod_labels(resource: Resource) -> list[tuple[str, dict[str, str]]]
     return []
 
 
-def hpa_for(resource: Resource, view: StackView) -> Resource | None:
-    """The HorizontalPodAutoscaler scaling this workload, if any."""
-    kind, name = kind_of(resource), name_of(resource)
+def by_namespace(resources: Iterable[Resource]) -> dict[str | None, list[Resource]]:
+    found: dict[str | None, list[Resource]] = {}
+    for resource in resources:
+        found.setdefault(namespace_of(resource), []).append(resource)
+    return found
+
+
+def first_by_name(resources: Iterable[Resource]) -> dict[tuple[str, str | None], Resource]:
+    """The first of `resources` of each name and namespace."""
+    found: dict[tuple[str, str | None], Resource] = {}
+    for resource in resources:
+        found.setdefault((name_of(resource), namespace_of(resource)), resource)
+    return found
+
+
+def _autoscalers(view: StackView) -> dict[tuple[str | None, str, str], Resource]:
+    """The first HorizontalPodAutoscaler of each namespace and target (kind, name)."""
+    found: dict[tuple[str | None, str, str], Resource] = {}
     for hpa in view.of_type(*HPAS):
         target = mapping(hpa.get("spec.scaleTargetRef"))
-        if (
-            same_namespace(hpa, resource)
-            and target.get("kind") == kind
-            and target.get("name") == name
-        ):
-            return hpa
-    return None
+        kind, name = target.get("kind"), target.get("name")
+        if isinstance(kind, str) and isinstance(name, str):
+            found.setdefault((namespace_of(hpa), kind, name), hpa)
+    return found
+
+
+def hpa_for(resource: Resource, view: StackView) -> Resource | None:
+    """The HorizontalPodAutoscaler scaling this workload, if any."""
+    key = (namespace_of(resource), kind_of(resource), name_of(resource))
+    return view.index(_autoscalers).get(key)
 
 
 def desired_replicas(resource: Resource, view: StackView) -> int:
@@ -561,14 +579,20 @@ def check_service_account_token(resource: Resource, view: StackView) -> Iterable
         account = (
             pods.spec.get("serviceAccountName") or pods.spec.get("serviceAccount") or "default"
         )
-        for sa in view.of_type(SERVICE_ACCOUNT):
-            if name_of(sa) == account and same_namespace(sa, resource):
-                if sa.props.get("automountServiceAccountToken") is False:
-                    return
-                break
+        sa = (
+            view.index(_service_accounts).get((account, namespace_of(resource)))
+            if isinstance(account, str)
+            else None
+        )
+        if sa is not None and sa.props.get("automountServiceAccountToken") is False:
+            return
         yield f"the pods mount the token of service account {account!r}"
         return
     yield "the pod sets automountServiceAccountToken: true"
+
+
+def _service_accounts(view: StackView) -> dict[tuple[str, str | None], Resource]:
+    return first_by_name(view.of_type(SERVICE_ACCOUNT))
 
 
 def check_secrets_as_files(resource: Resource, view: StackView) -> Iterable[str]:
@@ -595,10 +619,14 @@ def _pod_groups(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
 def check_network_policy(resource: Resource, view: StackView) -> Iterable[str]:
     """Some NetworkPolicy of the same namespace selects the pods (`podSelector` matchLabels and
     matchExpressions against the pod template's labels; an empty selector selects all)."""
-    policies = [p for p in view.of_type(NETWORK_POLICY) if same_namespace(p, resource)]
+    policies = view.index(_network_policies).get(namespace_of(resource), [])
     for what, labels in _pod_groups(resource):
         if not any(selects(p.get("spec.podSelector"), labels) for p in policies):
             yield f"no NetworkPolicy selects {what} of {kind_of(resource)} {name_of(resource)!r}"
+
+
+def _network_policies(view: StackView) -> dict[str | None, list[Resource]]:
+    return by_namespace(view.of_type(NETWORK_POLICY))
 
 
 NETWORK_POLICY_TYPES = (*POD_BEARING, CNPG_CLUSTER, CNPG_POOLER, REDIS_CLUSTER)
@@ -616,11 +644,20 @@ def _selected_by(pdb: Resource, workload: Resource) -> bool:
     return selector is not None and selects(selector, pods.labels)
 
 
+def _budgets(view: StackView) -> dict[str | None, list[Resource]]:
+    return by_namespace(view.of_type(*PDBS))
+
+
+def _replicated(view: StackView) -> dict[str | None, list[Resource]]:
+    return by_namespace(view.of_type(*REPLICATED))
+
+
 def check_disruption_budget(resource: Resource, view: StackView) -> Iterable[str]:
     replicas = desired_replicas(resource, view)
     if replicas <= 1:
         return
-    if not any(_selected_by(pdb, resource) for pdb in view.of_type(*PDBS)):
+    budgets = view.index(_budgets).get(namespace_of(resource), [])
+    if not any(_selected_by(pdb, resource) for pdb in budgets):
         yield (
             f"{kind_of(resource)} {name_of(resource)!r} keeps {replicas} pods but no "
             "PodDisruptionBudget selects them"
@@ -652,7 +689,8 @@ def check_disruption_budget_allows_eviction(resource: Resource, view: StackView)
     count = number(min_available)
     if count is None:
         return
-    workloads = [w for w in view.of_type(*REPLICATED) if _selected_by(resource, w)]
+    candidates = view.index(_replicated).get(namespace_of(resource), [])
+    workloads = [w for w in candidates if _selected_by(resource, w)]
     pods = sum(desired_replicas(w, view) for w in workloads)
     if workloads and count >= pods:
         yield (
@@ -776,10 +814,13 @@ def check_kafka_replication(resource: Resource, view: StackView) -> Iterable[str
 
 def _topic_cluster(topic: Resource, view: StackView) -> Resource | None:
     cluster = labels_of(topic).get("strimzi.io/cluster")
-    for kafka in view.of_type(*KAFKAS):
-        if name_of(kafka) == cluster and same_namespace(kafka, topic):
-            return kafka
-    return None
+    if not isinstance(cluster, str):
+        return None
+    return view.index(_kafkas).get((cluster, namespace_of(topic)))
+
+
+def _kafkas(view: StackView) -> dict[tuple[str, str | None], Resource]:
+    return first_by_name(view.of_type(*KAFKAS))
 
 
 def check_kafka_topic(resource: Resource, view: StackView) -> Iterable[str]:
