@@ -28,7 +28,7 @@ PROGRAM = ROOT / "examples" / "yaml-component"
 PACKAGE_LINE = "  blueprints: ../../provider\n"
 
 
-BLOCKED = "a language host the Go module proxy does not serve (docs/components.md)"
+BLOCKED = "no language host the Go module proxy serves can do this (docs/components.md)"
 
 
 class BlockedByToolchain(Exception):
