@@ -283,7 +283,10 @@ def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     strict = copy.deepcopy(dict(schema))
     _strict(strict)
     metadata = (schema.get("properties") or {}).get("metadata") or {}
-    strict.setdefault("properties", {})["metadata"] = _object_meta(metadata)
+    properties = strict.setdefault("properties", {})
+    for name, field in _EMBEDDED.items():  # every object has them, declared or not
+        properties.setdefault(name, dict(field))
+    properties["metadata"] = _object_meta(metadata)
     return strict
 
 
