@@ -19,6 +19,8 @@ from tests.k8s.crd_cache import crd, crd_documents, crd_set, operator_of
 from tests.k8s.crd_validator import validate_custom_resource
 from tests.k8s.test_manifests import STACKS, is_core, objects
 
+needs_crds = pytest.mark.usefixtures("pinned_crds")
+
 
 def test_one_crd_pin_per_operator_in_table_order() -> None:
     assert list(CRDS) == list(OPERATORS)
@@ -56,6 +58,7 @@ def test_pins_as_read() -> None:
     ]
 
 
+@needs_crds
 @pytest.mark.parametrize("operator", list(CRDS))
 def test_every_cached_crd_is_of_an_api_group_its_operator_provides(operator: str) -> None:
     groups = {group for group, _ in crd_set(operator).kinds}
@@ -63,6 +66,7 @@ def test_every_cached_crd_is_of_an_api_group_its_operator_provides(operator: str
     assert groups <= set(OPERATORS[operator].api_groups) | extra
 
 
+@needs_crds
 def test_crd_documents_are_every_pinned_crd_once() -> None:
     documents = crd_documents()
     names = [d["metadata"]["name"] for d in documents]
@@ -142,6 +146,7 @@ def test_the_optional_branches_make_these_custom_kinds() -> None:
     }
 
 
+@needs_crds
 @pytest.mark.parametrize(
     ("api_version", "kind"),
     sorted(set(RENDERED_KINDS) | {(m.body["apiVersion"], m.body["kind"]) for m in OPTIONAL}),
@@ -157,6 +162,7 @@ def test_every_custom_kind_we_make_has_a_pinned_crd_serving_its_version(
     assert version in served
 
 
+@needs_crds
 @pytest.mark.parametrize("manifest", OPTIONAL, ids=[m.path for m in OPTIONAL])
 def test_optional_branches_pass_the_pinned_crds(manifest: Manifest) -> None:
     assert validate_custom_resource(manifest.body) == []

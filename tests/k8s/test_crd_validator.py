@@ -226,6 +226,7 @@ def cluster(**spec: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.usefixtures("pinned_crds")
 def test_pinned_cnpg_cluster_refuses_a_boolean_parameter() -> None:
     """What YAML 1.1 makes of an unquoted `log_connections: on` (issue 13)."""
     assert (
@@ -237,6 +238,7 @@ def test_pinned_cnpg_cluster_refuses_a_boolean_parameter() -> None:
     ) == ["$.spec.postgresql.parameters.log_connections: True is not of type 'string'"]
 
 
+@pytest.mark.usefixtures("pinned_crds")
 def test_pinned_cnpg_cluster_cel_rule() -> None:
     catalog = {"apiGroup": "postgresql.cnpg.io", "kind": "ImageCatalog", "name": "c", "major": 17}
     assert validate_custom_resource(cluster(imageName="postgres:17", imageCatalogRef=catalog)) == [
@@ -245,6 +247,7 @@ def test_pinned_cnpg_cluster_cel_rule() -> None:
     ]
 
 
+@pytest.mark.usefixtures("pinned_crds")
 def test_pinned_gateway_cel_rules() -> None:
     gateway = {
         "apiVersion": "gateway.networking.k8s.io/v1",
@@ -269,6 +272,7 @@ def test_pinned_gateway_cel_rules() -> None:
     ]
 
 
+@pytest.mark.usefixtures("pinned_crds")
 def test_a_kind_no_pinned_operator_defines_is_an_error() -> None:
     assert validate_custom_resource(widget({"size": "small"})) == [
         "$: no pinned operator's CRD defines example.com/v1 Widget"

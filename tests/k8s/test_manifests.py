@@ -52,6 +52,7 @@ def test_core_objects_validate_strictly(stack: str) -> None:
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.usefixtures("pinned_crds")
 @pytest.mark.parametrize("stack", STACKS)
 def test_custom_resources_validate_against_the_pinned_crds(stack: str) -> None:
     failures = []
