@@ -13,6 +13,8 @@ CONFIG_NAMESPACE = "blueprints"
 Environment = Literal["dev", "staging", "prod"]
 Target = Literal["aws", "kubernetes"]
 ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
+HOSTNAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+"""The Gateway API's `Hostname` (listeners, HTTPRoute hostnames) without its wildcard."""
 LABEL_KEY = re.compile(
     r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )
@@ -43,6 +45,17 @@ class KubernetesSettings(BaseModel):
 
     cluster_issuer: str = "letsencrypt"
     """cert-manager ClusterIssuer that signs the gateway certificate. Default: letsencrypt."""
+
+    @field_validator("hostname")
+    @classmethod
+    def _hostname(cls, value: str | None) -> str | None:
+        # The Gateway and HTTPRoute CRDs refuse anything else (422 on apply).
+        if value is not None and (len(value) > 253 or not HOSTNAME.match(value)):
+            raise ValueError(
+                f"hostname {value!r} must be a lower-case DNS name: letters a-z, digits, '-' "
+                "and '.', at most 253 characters, no port, scheme or wildcard"
+            )
+        return value
 
     redis_tls_issuer: str | None = None
     """cert-manager CA ClusterIssuer for Redis TLS certificates. Default: none (in-cluster Redis

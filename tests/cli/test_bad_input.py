@@ -211,3 +211,14 @@ def test_tag_keys_must_be_label_safe(project_copy: Path) -> None:
     write_stack(project_copy, "bad", GOOD_HEAD + "  blueprints:tags: {cost center: cc-1}\n")
     result = preview("--stack", "bad")
     assert_bad_input(result, "blueprints:tags", "valid label key")
+
+
+@pytest.mark.parametrize("hostname", ["API.example.com", "api.example.com:443", "*.example.com"])
+def test_hostname_must_be_what_the_gateway_api_accepts(project_copy: Path, hostname: str) -> None:
+    body = (
+        GOOD_HEAD
+        + f"  blueprints:target: kubernetes\n  blueprints:kubernetes: {{hostname: '{hostname}'}}\n"
+    )
+    write_stack(project_copy, "bad", body)
+    result = preview("--stack", "bad")
+    assert_bad_input(result, "blueprints:kubernetes.hostname", "must be a lower-case DNS name")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blueprints.render import Manifest, manifests
 from blueprints.runtime import run_function
+from blueprints.settings import HOSTNAME, KubernetesSettings
 from components.k8s.crds import CRDS, GoModuleCrds, ReferenceCrds
 from components.k8s.gateway import ApiGateway
 from components.k8s.operators import OPERATORS, Operators
@@ -166,3 +169,17 @@ def test_every_custom_kind_we_make_has_a_pinned_crd_serving_its_version(
 @pytest.mark.parametrize("manifest", OPTIONAL, ids=[m.path for m in OPTIONAL])
 def test_optional_branches_pass_the_pinned_crds(manifest: Manifest) -> None:
     assert validate_custom_resource(manifest.body) == []
+
+
+@needs_crds
+@settings(max_examples=25, deadline=None)
+@given(st.from_regex(HOSTNAME, fullmatch=True).filter(lambda h: len(h) <= 253))
+def test_every_hostname_the_settings_accept_passes_the_gateway_api_crds(hostname: str) -> None:
+    KubernetesSettings(hostname=hostname)  # accepted at the edge
+    spec = GatewaySpec(routes=(RouteSpec(path="/v1/orders", service="orders"),))
+    made = _custom(
+        lambda: ApiGateway(
+            "gw", spec, cluster=CLUSTER, hostname=hostname, cluster_issuer="letsencrypt"
+        )
+    )
+    assert [e for m in made for e in validate_custom_resource(m.body)] == []
