@@ -29,6 +29,7 @@ from components.specs import (
     TopicSpec,
 )
 from components.specs.base import Spec
+from components.specs.gateway import envoy_jwt_error
 from components.specs.postgres import aurora_instance_class_error
 
 S = TypeVar("S", bound=Spec)
@@ -120,6 +121,9 @@ def resolve(
         gateway = _build(
             GatewaySpec, {**section("gateway"), "routes": blueprint.routes}, source, at + "gateway"
         )
+        jwt_problem = envoy_jwt_error(gateway) if settings.target == "kubernetes" else None
+        if jwt_problem:
+            raise ConfigError(source, f"{at}gateway.{jwt_problem[0]}", jwt_problem[1])
     postgres = None
     if blueprint.postgres:
         values = {**section("postgres"), "database_name": blueprint.postgres.database_name}

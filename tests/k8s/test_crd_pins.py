@@ -15,7 +15,13 @@ from components.k8s.crds import CRDS, GoModuleCrds, ReferenceCrds
 from components.k8s.gateway import ApiGateway
 from components.k8s.operators import OPERATORS, Operators
 from components.k8s.redis import RedisCluster
-from components.specs.gateway import GatewaySpec, RouteSpec
+from components.specs.gateway import (
+    ENVOY_JWT_MAX_AUDIENCES,
+    ENVOY_JWT_MAX_URL_LENGTH,
+    GatewaySpec,
+    RouteSpec,
+    envoy_jwt_error,
+)
 from components.specs.redis import RedisSpec
 from tests.components.k8s.fakes import CLUSTER
 from tests.k8s.crd_cache import crd, crd_documents, crd_set, operator_of
@@ -183,3 +189,37 @@ def test_every_hostname_the_settings_accept_passes_the_gateway_api_crds(hostname
         )
     )
     assert [e for m in made for e in validate_custom_resource(m.body)] == []
+
+
+def _jwt_policy_errors(spec: GatewaySpec) -> list[str]:
+    made = _custom(lambda: ApiGateway("gw", spec, cluster=CLUSTER))
+    (policy,) = [m.body for m in made if m.body["kind"] == "SecurityPolicy"]
+    return validate_custom_resource(policy)
+
+
+@needs_crds
+def test_the_envoy_jwt_limits_are_the_pinned_crds() -> None:
+    issuer = "https://auth.example.com/" + "x" * (ENVOY_JWT_MAX_URL_LENGTH - 47)
+    audiences = tuple(f"aud-{n}" for n in range(ENVOY_JWT_MAX_AUDIENCES))
+    routes = (RouteSpec(path="/v1/orders", service="orders"),)
+    at_the_limit = GatewaySpec(routes=routes, jwt_issuer=issuer, jwt_audiences=audiences)
+    assert at_the_limit.jwks_uri is not None
+    assert len(at_the_limit.jwks_uri) == ENVOY_JWT_MAX_URL_LENGTH
+    assert envoy_jwt_error(at_the_limit) is None
+    assert _jwt_policy_errors(at_the_limit) == []
+
+    more = at_the_limit.model_copy(update={"jwt_audiences": (*audiences, "one-more")})
+    assert envoy_jwt_error(more) == (
+        "jwt_audiences",
+        "9 audiences: Envoy Gateway's SecurityPolicy takes at most 8 on the kubernetes target",
+    )
+    assert _jwt_policy_errors(more) == [
+        "$.spec.jwt.providers[0].audiences: ['aud-0', 'aud-1', 'aud-2', 'aud-3', 'aud-4', "
+        "'aud-5', 'aud-6', 'aud-7', 'one-more'] is too long"
+    ]
+    longer = at_the_limit.model_copy(update={"jwt_issuer": issuer + "x"})
+    assert envoy_jwt_error(longer) == (
+        "jwt_jwks_uri",
+        "254 characters: Envoy Gateway's SecurityPolicy takes at most 253 on the kubernetes target",
+    )
+    assert len(_jwt_policy_errors(longer)) == 1
