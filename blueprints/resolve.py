@@ -31,6 +31,7 @@ from components.specs import (
 )
 from components.specs.base import Spec
 from components.specs.formats import region_of_arn
+from components.specs.gateway import envoy_jwt_error
 from components.specs.postgres import aurora_instance_class_error
 
 S = TypeVar("S", bound=Spec)
@@ -136,6 +137,9 @@ def resolve(
         )
         if settings.target == "aws" and region is not None:
             _check_certificate_region(gateway, region, source)
+        jwt_problem = envoy_jwt_error(gateway) if settings.target == "kubernetes" else None
+        if jwt_problem:
+            raise ConfigError(source, f"{at}gateway.{jwt_problem[0]}", jwt_problem[1])
     postgres = None
     if blueprint.postgres:
         values = {**section("postgres"), "database_name": blueprint.postgres.database_name}

@@ -251,3 +251,31 @@ class GatewaySpec(Spec):
         if dupes:
             raise ValueError(f"duplicate route paths: {', '.join(dupes)}")
         return self
+
+
+ENVOY_JWT_MAX_AUDIENCES = 8
+ENVOY_JWT_MAX_URL_LENGTH = 253
+"""Envoy Gateway's SecurityPolicy `jwt.providers[]` (v1.9): at most 8 `audiences`, `issuer`
+and `remoteJWKS.uri` at most 253 characters; API Gateway takes 50 audiences."""
+
+
+def envoy_jwt_error(spec: GatewaySpec) -> tuple[str, str] | None:
+    """(field, why) when the Kubernetes target's SecurityPolicy cannot carry the spec's JWT
+    settings (the API server would refuse it), or None."""
+    if spec.jwt_issuer is None:
+        return None
+    if len(spec.jwt_audiences) > ENVOY_JWT_MAX_AUDIENCES:
+        return (
+            "jwt_audiences",
+            f"{len(spec.jwt_audiences)} audiences: Envoy Gateway's SecurityPolicy takes at most "
+            f"{ENVOY_JWT_MAX_AUDIENCES} on the kubernetes target",
+        )
+    urls = {"jwt_issuer": spec.jwt_issuer, "jwt_jwks_uri": spec.jwks_uri or ""}
+    for key, value in urls.items():
+        if len(value) > ENVOY_JWT_MAX_URL_LENGTH:
+            return (
+                key,
+                f"{len(value)} characters: Envoy Gateway's SecurityPolicy takes at most "
+                f"{ENVOY_JWT_MAX_URL_LENGTH} on the kubernetes target",
+            )
+    return None

@@ -211,3 +211,31 @@ def test_tag_keys_must_be_label_safe(project_copy: Path) -> None:
     write_stack(project_copy, "bad", GOOD_HEAD + "  blueprints:tags: {cost center: cc-1}\n")
     result = preview("--stack", "bad")
     assert_bad_input(result, "blueprints:tags", "valid label key")
+
+
+@pytest.mark.parametrize("hostname", ["API.example.com", "api.example.com:443", "*.example.com"])
+def test_hostname_must_be_what_the_gateway_api_accepts(project_copy: Path, hostname: str) -> None:
+    body = (
+        GOOD_HEAD
+        + f"  blueprints:target: kubernetes\n  blueprints:kubernetes: {{hostname: '{hostname}'}}\n"
+    )
+    write_stack(project_copy, "bad", body)
+    result = preview("--stack", "bad")
+    assert_bad_input(result, "blueprints:kubernetes.hostname", "must be a lower-case DNS name")
+
+
+def test_more_jwt_audiences_than_envoy_gateway_takes(project_copy: Path) -> None:
+    audiences = ", ".join(f"a{n}" for n in range(9))
+    gateway = (
+        f"{{gateway: {{jwt_issuer: 'https://auth.example.com', jwt_audiences: [{audiences}]}}}}"
+    )
+    body = GOOD_HEAD + f"  blueprints:overrides: {gateway}\n"
+    write_stack(project_copy, "aud", body)
+    assert preview("--stack", "aud").exit_code == 0  # API Gateway takes 50
+    write_stack(project_copy, "aud", body + "  blueprints:target: kubernetes\n")
+    result = preview("--stack", "aud")
+    assert_bad_input(
+        result,
+        "stacks/Pulumi.aud.yaml: blueprints:overrides.gateway.jwt_audiences",
+        "9 audiences: Envoy Gateway's SecurityPolicy takes at most 8",
+    )

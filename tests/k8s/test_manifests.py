@@ -1,5 +1,6 @@
 """Every built-in stack on the kubernetes target: previews, renders, and every object validates
-strictly (unknown fields fail) against Kubernetes' OpenAPI schema or its operator's CRD schema."""
+strictly (unknown fields fail) against Kubernetes' OpenAPI schema or, CEL rules included, the CRD
+of its operator's pinned release (`tests/k8s/crd_validator.py`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from pathlib import Path
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from blueprints.preview import Preview, preview_stack
 from blueprints.project import Project
 from blueprints.render import Manifest, manifests, write_manifests
 from tests.conftest import ROOT
-from tests.k8s.crd_schemas import load_schema, validate_custom_resource
+from tests.k8s.crd_validator import validate_custom_resource
 
 KUBERNETES_VERSION = "1.34.0"
 """A current release; kubernetes-validate bundles its strict OpenAPI schemas."""
@@ -51,14 +53,29 @@ def test_core_objects_validate_strictly(stack: str) -> None:
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.usefixtures("pinned_crds")
 @pytest.mark.parametrize("stack", STACKS)
-def test_custom_resources_validate_against_carried_crds(stack: str) -> None:
+def test_custom_resources_validate_against_the_pinned_crds(stack: str) -> None:
     failures = []
     for manifest in objects(stack):
         body = manifest.body
-        if is_core(body["apiVersion"]) or load_schema(body["apiVersion"], body["kind"]) is None:
+        if is_core(body["apiVersion"]):
             continue
         failures.extend(f"{manifest.path}: {e}" for e in validate_custom_resource(body))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.usefixtures("pinned_crds")
+def test_written_files_read_as_kubectl_reads_them_pass_the_pinned_crds(tmp_path: Path) -> None:
+    failures = []
+    for stack in STACKS:
+        for path in write_manifests(preview(stack).plan, tmp_path / stack):
+            for body in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
+                if body.get("kind") == "Kustomization" or is_core(body["apiVersion"]):
+                    continue
+                failures.extend(
+                    f"{stack}: {path.name}: {e}" for e in validate_custom_resource(body)
+                )
     assert not failures, "\n".join(failures)
 
 
