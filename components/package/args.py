@@ -60,7 +60,7 @@ class GatewayRoute(TypedDict):
     """A path prefix sent to one service."""
 
     path: str
-    """Path prefix, e.g. `/v1/orders`; it and everything below it go to the service."""
+    """Path prefix, e.g. `/v1/orders`; it and everything below it go to the service. Segments of letters, digits and `. _ ~ -`, none of them `.` or `..`, at most 126 characters."""
     service: str
     """Name of the service that answers."""
 

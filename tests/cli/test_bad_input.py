@@ -221,7 +221,7 @@ def test_hostname_must_be_what_the_gateway_api_accepts(project_copy: Path, hostn
     )
     write_stack(project_copy, "bad", body)
     result = preview("--stack", "bad")
-    assert_bad_input(result, "blueprints:kubernetes.hostname", "must be a lower-case DNS name")
+    assert_bad_input(result, "blueprints:kubernetes.hostname", "is not a host name")
 
 
 def test_more_jwt_audiences_than_envoy_gateway_takes(project_copy: Path) -> None:
