@@ -198,6 +198,18 @@ def _read_cached(directory: Path, spec: dict[str, Any]) -> list[tuple[str, str]]
     return [(group, kind) for group, kind in recorded["kinds"]]
 
 
+def _read_cached_pin(directory: Path, spec: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """The cached kinds of the same pin, whatever reference files they were read from."""
+    try:
+        recorded = json.loads((directory / SOURCE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    cached = {k: v for k, v in recorded.get("spec", {}).items() if k != "files"}
+    if cached != spec:
+        return None
+    return [(group, kind) for group, kind in recorded["kinds"]]
+
+
 def _write(directory: Path, crds: list[dict[str, Any]], spec: dict[str, Any]) -> None:
     directory.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
@@ -236,7 +248,15 @@ def ensure(
     directory = root / f"{operator}-{pin.source_version}"
     files: list[Path] = []
     if isinstance(pin.source, ReferenceCrds):
-        files = reference_files(pin.source, shared or shared_crds())
+        try:
+            files = reference_files(pin.source, shared or shared_crds())
+        except CrdSourceError:
+            # A clone away from shared/ (a CI checkout elsewhere) still has what an earlier
+            # run cached from the reference copies for this pin.
+            kinds = _read_cached_pin(directory, _spec(operator, pin, []))
+            if kinds is None:
+                raise
+            return CrdSet(operator=operator, directory=directory, kinds=tuple(sorted(kinds)))
     spec = _spec(operator, pin, files)
     kinds = _read_cached(directory, spec)
     if kinds is None:

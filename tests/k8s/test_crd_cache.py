@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import zipfile
@@ -135,3 +136,15 @@ def test_a_reference_copy_of_another_release_is_refused(tmp_path: Path) -> None:
 def test_a_missing_reference_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(CrdSourceError, match=r"example.com: no reference CRD copies"):
         ensure("widgets", REFERENCE_PIN, root=tmp_path / "cache", shared=tmp_path)
+
+
+def test_a_clone_away_from_shared_uses_what_the_cache_read_from_it(tmp_path: Path) -> None:
+    shared = reference(tmp_path, "# source: example.com/widgets tag/ref 1.0.0 (commit abc) path x")
+    first = ensure("widgets", REFERENCE_PIN, root=tmp_path / "cache", shared=shared)
+    elsewhere = tmp_path / "no-shared"
+    elsewhere.mkdir()
+    again = ensure("widgets", REFERENCE_PIN, root=tmp_path / "cache", shared=elsewhere)
+    assert again == first
+    other_pin = dataclasses.replace(REFERENCE_PIN, chart_version="2.0.0")
+    with pytest.raises(CrdSourceError, match=r"example.com: no reference CRD copies"):
+        ensure("widgets", other_pin, root=tmp_path / "cache", shared=elsewhere)
