@@ -9,6 +9,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
 
 from blueprints.errors import ConfigError
 
@@ -70,8 +73,33 @@ def load_yaml_file(path: Path, source: str | None = None) -> Any:
     return load_yaml_text(text, label)
 
 
+_YAML_1_1 = VersionedResolver(version=(1, 1))
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def read_differently_by_yaml_1_1(value: str) -> bool:
+    """Whether a YAML 1.1 reader (kubectl, the API server) would take this plain scalar for
+    something other than a string: `on`, `yes`, `y` (bools), `~`, `012`, `1_000`, `12:30`..."""
+    return _YAML_1_1.resolve(ScalarNode, value, (True, False)) != _STR_TAG
+
+
+def _represent_str(representer: RoundTripRepresenter, value: str) -> ScalarNode:
+    if read_differently_by_yaml_1_1(value):
+        return representer.represent_scalar(_STR_TAG, value, style="'")
+    return representer.represent_str(value)
+
+
+class _Representer(RoundTripRepresenter):
+    """Round-trip output, with the strings a YAML 1.1 reader would misread quoted."""
+
+
+_Representer.add_representer(str, _represent_str)
+
+
 def dump_yaml(data: Any) -> str:
+    """YAML that YAML 1.1 and 1.2 readers decode alike."""
     yaml = YAML()
+    yaml.Representer = _Representer
     yaml.default_flow_style = False
     yaml.width = 100
     out = io.StringIO()
