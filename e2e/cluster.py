@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from e2e.pulumi_cli import Tools
 
@@ -95,6 +96,19 @@ class Cluster:
         if check and done.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)}: {done.stdout}\n{done.stderr}")
         return done
+
+    def apply(self, documents: Sequence[dict[str, Any]], *args: str) -> str:
+        """`kubectl apply --server-side` of `documents` (one List); returns kubectl's output."""
+        items = {"apiVersion": "v1", "kind": "List", "items": list(documents)}
+        return self.kubectl(
+            "apply", "--server-side", *args, "-f", "-", input=json.dumps(items)
+        ).stdout
+
+    def install_crds(self, documents: Sequence[dict[str, Any]]) -> None:
+        """Apply CustomResourceDefinitions and wait until the API server serves them."""
+        self.apply(documents)
+        names = [f"crd/{body['metadata']['name']}" for body in documents]
+        self.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", *names)
 
     def version(self) -> str:
         info = json.loads(self.kubectl("version", "-o", "json").stdout)
