@@ -207,6 +207,9 @@ def running_cluster(tools: Tools, folder: Path) -> Iterator[Cluster]:
             "--leader-elect=false", "--bind-address", "127.0.0.1",
             "--secure-port", str(free_port()),
             "--controllers", "*,-nodeipam",
+            # KWOK posts node status about once a minute: with the default 50 s grace the
+            # node lifecycle controller flaps the nodes and marks every pod NotReady for good.
+            "--node-monitor-grace-period", "10m",
         ])  # fmt: skip
         _start(cluster, "kube-scheduler", [
             str(tools.path("KUBE_SCHEDULER")), "--kubeconfig", str(kubeconfig),
@@ -221,6 +224,8 @@ def running_cluster(tools: Tools, folder: Path) -> Iterator[Cluster]:
                 "--config", str(tools.path("KWOK_STAGES")),
                 "--manage-all-nodes=false",
                 f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}=fake",
+                # Node Leases renewed like a kubelet's: the nodes' heartbeat.
+                "--node-lease-duration-seconds", "40",
                 "--server-address", f"127.0.0.1:{free_port()}",
             ])  # fmt: skip
             for zone in ZONES:

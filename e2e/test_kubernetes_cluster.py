@@ -147,7 +147,10 @@ def test_pulumi_up_on_the_cluster_then_destroy(
     pulumi.run("preview", "--expect-no-changes", cwd=project, env=env)
 
     if stack.endswith("-prod"):
-        done = pulumi.run("destroy", "--yes", "--skip-preview", cwd=project, env=env, check=False)
+        # With its preview, as users run it: the preview refuses before anything is deleted.
+        # (`--skip-preview` deletes every unprotected object first, then stops at the
+        # protected ones.)
+        done = pulumi.run("destroy", "--yes", cwd=project, env=env, check=False)
         assert done.returncode != 0
         assert "protected" in done.stdout + done.stderr, done.stdout
         # Nothing was deleted: the Deployments still run.
