@@ -152,9 +152,11 @@ def fake_node(zone: str) -> dict[str, object]:
                 "type": "kwok",
             },
         },
+        # Room for every stack of the session at once (prod stacks stay: their destroy is
+        # refused): lottery-prod alone requests 48 api pods.
         "status": {
-            "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "250"},
-            "capacity": {"cpu": "64", "memory": "256Gi", "pods": "250"},
+            "allocatable": {"cpu": "1000", "memory": "4Ti", "pods": "1000"},
+            "capacity": {"cpu": "1000", "memory": "4Ti", "pods": "1000"},
         },
     }
 

@@ -109,7 +109,11 @@ def user_operator_stand_in(cluster: Cluster, namespace: str) -> Iterator[None]:
 
     def mark_ready() -> None:
         while not stop.wait(1.0):
-            listed = cluster.kubectl("get", "kafkausers", "-n", namespace, "-o", "json")
+            listed = cluster.kubectl(
+                "get", "kafkausers", "-n", namespace, "-o", "json", check=False
+            )
+            if listed.returncode != 0:
+                continue
             for item in json.loads(listed.stdout)["items"]:
                 if not item.get("status"):
                     cluster.kubectl(
