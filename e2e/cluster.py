@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from e2e.pulumi_cli import Tools
 
@@ -96,6 +97,19 @@ class Cluster:
             raise AssertionError(f"kubectl {' '.join(args)}: {done.stdout}\n{done.stderr}")
         return done
 
+    def apply(self, documents: Sequence[dict[str, Any]], *args: str) -> str:
+        """`kubectl apply --server-side` of `documents` (one List); returns kubectl's output."""
+        items = {"apiVersion": "v1", "kind": "List", "items": list(documents)}
+        return self.kubectl(
+            "apply", "--server-side", *args, "-f", "-", input=json.dumps(items)
+        ).stdout
+
+    def install_crds(self, documents: Sequence[dict[str, Any]]) -> None:
+        """Apply CustomResourceDefinitions and wait until the API server serves them."""
+        self.apply(documents)
+        names = [f"crd/{body['metadata']['name']}" for body in documents]
+        self.kubectl("wait", "--for", "condition=Established", "--timeout", "60s", *names)
+
     def version(self) -> str:
         info = json.loads(self.kubectl("version", "-o", "json").stdout)
         return str(info["serverVersion"]["gitVersion"])
@@ -138,9 +152,11 @@ def fake_node(zone: str) -> dict[str, object]:
                 "type": "kwok",
             },
         },
+        # Room for every stack of the session at once (prod stacks stay: their destroy is
+        # refused): lottery-prod alone requests 48 api pods.
         "status": {
-            "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "250"},
-            "capacity": {"cpu": "64", "memory": "256Gi", "pods": "250"},
+            "allocatable": {"cpu": "1000", "memory": "4Ti", "pods": "1000"},
+            "capacity": {"cpu": "1000", "memory": "4Ti", "pods": "1000"},
         },
     }
 
@@ -193,6 +209,9 @@ def running_cluster(tools: Tools, folder: Path) -> Iterator[Cluster]:
             "--leader-elect=false", "--bind-address", "127.0.0.1",
             "--secure-port", str(free_port()),
             "--controllers", "*,-nodeipam",
+            # KWOK posts node status about once a minute: with the default 50 s grace the
+            # node lifecycle controller flaps the nodes and marks every pod NotReady for good.
+            "--node-monitor-grace-period", "10m",
         ])  # fmt: skip
         _start(cluster, "kube-scheduler", [
             str(tools.path("KUBE_SCHEDULER")), "--kubeconfig", str(kubeconfig),
@@ -207,6 +226,8 @@ def running_cluster(tools: Tools, folder: Path) -> Iterator[Cluster]:
                 "--config", str(tools.path("KWOK_STAGES")),
                 "--manage-all-nodes=false",
                 f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}=fake",
+                # Node Leases renewed like a kubelet's: the nodes' heartbeat.
+                "--node-lease-duration-seconds", "40",
                 "--server-address", f"127.0.0.1:{free_port()}",
             ])  # fmt: skip
             for zone in ZONES:

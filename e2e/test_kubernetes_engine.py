@@ -16,17 +16,18 @@ from e2e.pulumi_cli import ROOT, PulumiCLI
 STACKS = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (ROOT / "stacks").glob("*.yaml"))
 
 
-def kubernetes_stack(pulumi: PulumiCLI, project: Path, stack: str, out: Path) -> Path:
+def kubernetes_stack(pulumi: PulumiCLI, project: Path, stack: str, out: Path | None) -> Path:
     """`stack` initialised in the copied project and switched to the kubernetes target with
     the real CLI: operators assumed installed (their Helm charts would need the network), the
-    provider writing YAML to `out`."""
+    provider writing YAML to `out` (None: to the cluster of KUBECONFIG)."""
     pulumi.run("stack", "init", stack, cwd=project)
     pulumi.run("config", "set", "blueprints:target", "kubernetes", cwd=project)
     pulumi.run(
         "config", "set", "--path", "blueprints:kubernetes.install_operators", "false",
         "--type", "bool", cwd=project,
     )  # fmt: skip
-    pulumi.run("config", "set", "kubernetes:renderYamlToDirectory", str(out), cwd=project)
+    if out is not None:
+        pulumi.run("config", "set", "kubernetes:renderYamlToDirectory", str(out), cwd=project)
     return project / "stacks" / f"Pulumi.{stack}.yaml"
 
 

@@ -62,8 +62,9 @@ def build(stack: ResolvedStack, settings: KubernetesSettings) -> dict[str, Any]:
             name=namespace_name,
             labels={
                 **labels,
-                # Pod Security Admission: enforce baseline (operators' pods), warn on restricted.
-                "pod-security.kubernetes.io/enforce": "baseline",
+                # Pod Security Admission: every pod of the stack (ours and the operators')
+                # meets `restricted`; e2e/test_kubernetes_cluster.py has the API server enforce it.
+                "pod-security.kubernetes.io/enforce": "restricted",
                 "pod-security.kubernetes.io/warn": "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
             },

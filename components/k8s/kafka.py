@@ -228,7 +228,8 @@ class KafkaCluster(pulumi.ComponentResource):
                 extra_labels={CLUSTER_LABEL: self._name},
             ),
             spec=topic_spec(topic),
-            opts=pulumi.ResourceOptions(parent=self),
+            # Deleting a KafkaTopic makes Strimzi's Topic Operator delete the topic and its data.
+            opts=pulumi.ResourceOptions(parent=self, protect=self._spec.protect),
         )
 
 

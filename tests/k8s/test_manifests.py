@@ -155,3 +155,14 @@ def test_render_writes_stable_files_and_a_kustomization(tmp_path: Path) -> None:
     assert "Secrets are created by `pulumi up`" in kustomization
     text = (tmp_path / "a" / "orders-dev" / "horizontalpodautoscaler-orders.yaml").read_text()
     assert "maxReplicas: 2\n" in text
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_namespace_enforces_pod_security_restricted(stack: str) -> None:
+    (namespace,) = (m.body for m in objects(stack) if m.body["kind"] == "Namespace")
+    labels = namespace["metadata"]["labels"]
+    assert {k: v for k, v in labels.items() if k.startswith("pod-security.")} == {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    }

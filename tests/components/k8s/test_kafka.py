@@ -138,10 +138,16 @@ def test_resource_set_parented_named_and_labelled(prod_plan: Plan) -> None:
             assert meta["labels"]["strimzi.io/cluster"] == NAME
 
 
-def test_cluster_and_pools_are_protected_as_the_spec_says(prod_plan: Plan, dev_plan: Plan) -> None:
-    for resource in [*prod_plan.of_type(KAFKA), *prod_plan.of_type(POOL)]:
+def test_cluster_pools_and_topics_are_protected_as_the_spec_says(
+    prod_plan: Plan, dev_plan: Plan
+) -> None:
+    """Topics too: deleting a KafkaTopic deletes the topic's data (Strimzi's Topic Operator).
+    Users hold no data: a replaced KafkaUser gets a new password Secret."""
+    stateful = [*prod_plan.of_type(KAFKA), *prod_plan.of_type(POOL), *prod_plan.of_type(TOPIC)]
+    assert len(prod_plan.of_type(TOPIC)) > 0
+    for resource in stateful:
         assert resource.protect is True
-    for resource in [*prod_plan.of_type(TOPIC), *prod_plan.of_type(USER)]:
+    for resource in prod_plan.of_type(USER):
         assert resource.protect is False
     assert all(not r.protect for r in dev_plan.resources)
 
