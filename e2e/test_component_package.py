@@ -26,6 +26,8 @@ PROVIDER = ROOT / "provider"
 LAUNCHER = PROVIDER / "pulumi-resource-blueprints"
 PROGRAM = ROOT / "examples" / "yaml-component"
 PACKAGE_LINE = "  blueprints: ../../provider\n"
+PLUGIN_VENV = ("bin", "lib", "lib64", "include", "pyvenv.cfg")
+"""What `python -m venv` makes in a plugin folder the CLI runs."""
 
 
 BLOCKED = "no language host the Go module proxy serves can do this (docs/components.md)"
@@ -43,12 +45,16 @@ def fails_as_known(done: subprocess.CompletedProcess[str], known: str) -> NoRetu
 
 
 def yaml_program(dest: Path) -> Path:
-    """The example program in `dest`, its package path made absolute (the copy is elsewhere)."""
+    """The example program in `dest`, its package a copy of `provider/` beside it: the CLI
+    makes a virtualenv inside a Python plugin folder it runs, which must not land in the
+    repository."""
     shutil.copytree(PROGRAM, dest)
+    provider = dest.parent / "provider"
+    shutil.copytree(PROVIDER, provider, ignore=shutil.ignore_patterns(*PLUGIN_VENV, "__pycache__"))
     project = dest / "Pulumi.yaml"
     text = project.read_text(encoding="utf-8")
     assert PACKAGE_LINE in text
-    project.write_text(text.replace(PACKAGE_LINE, f"  blueprints: {PROVIDER}\n"), encoding="utf-8")
+    project.write_text(text.replace(PACKAGE_LINE, f"  blueprints: {provider}\n"), encoding="utf-8")
     return dest
 
 
