@@ -70,8 +70,11 @@ def load_blueprint_file(path: Path, source: str | None = None) -> Blueprint:
 class Catalog:
     """Blueprints by name; earlier folders win (custom catalogs shadow built-ins)."""
 
-    def __init__(self, extra_dirs: Sequence[Path] = ()) -> None:
-        self.dirs = [*extra_dirs, *project_catalog_dirs(), *catalog_dirs_from_env(), BUILTIN_DIR]
+    def __init__(self, extra_dirs: Sequence[Path] = (), *, isolated: bool = False) -> None:
+        """`isolated`: `extra_dirs` and the built-in folder only, not the current project's
+        `catalog/` nor BLUEPRINTS_CATALOG_PATH (`update`: the same sources from anywhere)."""
+        found_here = [] if isolated else [*project_catalog_dirs(), *catalog_dirs_from_env()]
+        self.dirs = [*extra_dirs, *found_here, BUILTIN_DIR]
         self._files = _files(self.dirs)
 
     def names(self) -> list[str]:

@@ -122,13 +122,30 @@ def update_project(
     directory: Annotated[Path, typer.Argument(help="A project made by `blueprints new`.")] = Path(
         "."
     ),
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print what would change, with a diff; write nothing (any tree)."
+        ),
+    ] = False,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dirty",
+            help="Update although the project has uncommitted changes or is not in git.",
+        ),
+    ] = False,
 ) -> None:
-    """Re-render the project from `.blueprints/answers.yml` with the installed package and
-    templates, three-way merging into your files (base: `.blueprints/base/`). Files you
-    deleted stay deleted; each file keeps its line endings. Exit code 1 when a file has
-    conflicts (left with <<<<<<< markers); exit code 2, with nothing written, while a file
-    still has markers, when a path goes through a symlink or a file to merge is not UTF-8."""
-    result = update(directory)
+    """Re-render the project from `.blueprints/answers.yml` with the installed package,
+    three-way merging into your files (base: `.blueprints/base/`). The blueprint comes from
+    the recorded `catalog` folder (relative to the project folder) or the built-in catalog,
+    never from the project's own `catalog/` copy. Files you deleted stay deleted; each file
+    keeps its line endings; every file written is listed. Exit code 1 when a file has
+    conflicts (written with <<<<<<< yours / >>>>>>> markers; with --dry-run: would have).
+    Exit code 2, with nothing written, when the recorded catalog folder is missing, the
+    project has uncommitted changes or is not in git (unless --allow-dirty), a file still has
+    markers, a path goes through a symlink or a file to merge is not UTF-8."""
+    result = update(directory, dry_run=dry_run, allow_dirty=allow_dirty)
     for label, paths in (
         ("updated", result.updated),
         ("added", result.added),
@@ -136,16 +153,24 @@ def update_project(
     ):
         for path in paths:
             typer.echo(f"{label}: {path}")
-    if result.conflicts:
-        for path in result.conflicts:
-            typer.echo(f"conflict: {path}", err=True)
+    for path in result.conflicts:
+        typer.echo(f"conflict: {path}", err=True)
+    if not result.writes:
+        typer.echo("up to date")
+    elif dry_run:
+        typer.echo(result.diff(), nl=False)
+        conflicts = f", {len(result.conflicts)} with conflicts" if result.conflicts else ""
+        typer.echo(
+            f"dry run: nothing written; update would write {len(result.writes)} file(s) "
+            f"(base copies included){conflicts}"
+        )
+    elif result.conflicts:
         typer.echo(
             f"{len(result.conflicts)} file(s) with conflicts: resolve the <<<<<<< markers",
             err=True,
         )
+    if result.conflicts:
         raise typer.Exit(code=EXIT_CONFLICTS)
-    if not (result.updated or result.added):
-        typer.echo("up to date")
 
 
 @friendly_errors

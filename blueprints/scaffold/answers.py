@@ -76,7 +76,8 @@ class Answers(BaseModel):
     cost_center: str
     region: str = DEFAULT_REGION
     catalog: str | None = None
-    """The custom catalog folder the blueprint came from (as given), if any."""
+    """The custom catalog folder the blueprint came from, if any: as given while `new` runs;
+    in `.blueprints/answers.yml`, relative to the project folder (POSIX, `sources.record`)."""
     jwt_issuer: str | None = Field(default=None, pattern=r"^https://[^\s/?#]+[^\s]*$")
     """Issuer of the JWTs the prod stack's routes require (gateway.jwt_issuer). Default:
     PLACEHOLDER_ISSUER, to replace."""
@@ -137,10 +138,17 @@ class Answers(BaseModel):
     def catalog_dirs(self) -> list[Path]:
         return [Path(self.catalog)] if self.catalog else []
 
+    def lookup(self, catalog_dirs: Sequence[Path] | None = None) -> Catalog:
+        """Where the blueprint is looked up: `catalog_dirs` and the built-in folder only when
+        given (`update`, the same from any folder), else the `--catalog` folder as given and
+        what `Catalog` searches from the current folder (`new`)."""
+        if catalog_dirs is None:
+            return Catalog(self.catalog_dirs())
+        return Catalog(catalog_dirs, isolated=True)
+
     def blueprint_file(self, catalog_dirs: Sequence[Path] | None = None) -> Path | None:
         """The custom blueprint file to copy into the project, or None for a built-in one."""
-        dirs = self.catalog_dirs() if catalog_dirs is None else catalog_dirs
-        path = Catalog(dirs).path(self.blueprint)
+        path = self.lookup(catalog_dirs).path(self.blueprint)
         return None if path.parent == BUILTIN_DIR else path
 
 
@@ -149,7 +157,8 @@ def validate_answers(
 ) -> Answers:
     """Answers from options, prompts or the answers file; ConfigError names the option.
 
-    `catalog_dirs` replaces the answers' own `--catalog` folder for the blueprint look-up."""
+    `catalog_dirs` replaces the answers' own `--catalog` folder for the blueprint look-up
+    (`Answers.lookup`)."""
     try:
         answers = Answers.model_validate(raw)
     except ValidationError as exc:
@@ -159,11 +168,10 @@ def validate_answers(
         if err["type"] == "missing":
             message = "required (give it as an option, or answer the prompt in a terminal)"
         raise ConfigError(source, OPTION_OF_FIELD.get(field, field), message) from None
-    if catalog_dirs is None:
-        if answers.catalog is not None and not Path(answers.catalog).is_dir():
-            raise ConfigError(source, "--catalog", f"{answers.catalog!r} is not a folder")
-        catalog_dirs = answers.catalog_dirs()
-    catalog = Catalog(catalog_dirs)
+    given = answers.catalog if catalog_dirs is None else None
+    if given is not None and not Path(given).is_dir():
+        raise ConfigError(source, "--catalog", f"{answers.catalog!r} is not a folder")
+    catalog = answers.lookup(catalog_dirs)
     # Unknown blueprint names and invalid custom blueprints are refused the same way.
     catalog.load(answers.blueprint, source=source, key="--blueprint")
     for env in answers.environments:

@@ -10,7 +10,6 @@ from pathlib import Path
 import jinja2
 
 from blueprints import yamltext
-from blueprints.catalog import Catalog
 from blueprints.scaffold.answers import ANSWERS_FILE, PACKAGE, PROJECT_CATALOG, Answers
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,7 +47,8 @@ def render_project(
 ) -> dict[str, str]:
     """Every generated file but the base copies, by POSIX path relative to the project.
 
-    `catalog_dirs` replaces the answers' `--catalog` folder to find a custom blueprint."""
+    `catalog_dirs`: the only folders (with the built-in one) to find the blueprint in, in
+    place of the answers' `--catalog` folder as given (`Answers.lookup`)."""
     context: dict[str, object] = {
         "a": answers,
         "package": PACKAGE,
@@ -56,9 +56,7 @@ def render_project(
         "demo_env": demo_environment(answers),
     }
     files = {path: render_template(tmpl, **context) for path, tmpl in FILES.items()}
-    blueprint = Catalog(answers.catalog_dirs() if catalog_dirs is None else catalog_dirs).load(
-        answers.blueprint
-    )
+    blueprint = answers.lookup(catalog_dirs).load(answers.blueprint)
     for env in answers.environments:
         path = f"stacks/Pulumi.{answers.stack_name(env)}.yaml"
         files[path] = render_template(

@@ -45,7 +45,9 @@ def new_generator(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def update(project: Path):
-    return runner.invoke(app, ["update", str(project)])
+    """These projects are not in git: the merge is under test here, the refusal of
+    uncommitted changes in tests/scaffold/test_update_git.py."""
+    return runner.invoke(app, ["update", str(project), "--allow-dirty"])
 
 
 def test_nothing_to_do(project: Path) -> None:
