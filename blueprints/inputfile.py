@@ -78,6 +78,18 @@ def _os_error(source: str, exc: OSError) -> ConfigError:
 def read_input(path: Path, source: str, max_bytes: int = CONFIG_MAX_BYTES) -> str:
     """The text of the regular file at `path` (UTF-8, at most `max_bytes`); `source` names it
     in errors."""
+    data = read_input_bytes(path, source, max_bytes)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            source, "", f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        ) from None
+
+
+def read_input_bytes(path: Path, source: str, max_bytes: int) -> bytes:
+    """The content of the regular file at `path` (at most `max_bytes`); `source` names it in
+    errors."""
     try:
         _check(os.stat(path), source, max_bytes)
         fd = os.open(path, _OPEN_FLAGS)
@@ -91,9 +103,4 @@ def read_input(path: Path, source: str, max_bytes: int = CONFIG_MAX_BYTES) -> st
         raise _os_error(source, exc) from None
     if len(data) > max_bytes:  # grew since the check
         raise too_large(source, len(data), max_bytes)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            source, "", f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}"
-        ) from None
+    return data

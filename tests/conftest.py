@@ -11,6 +11,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _package_source_pypi(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`blueprints new` in tests pins the package on PyPI, however this checkout was installed
+    (the default follows the installation: tests/scaffold/test_package_source.py)."""
+    monkeypatch.setenv("BLUEPRINTS_PACKAGE_SOURCE", "pypi")
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A copy of Pulumi.yaml, __main__.py and stacks/ in a temp folder, made the current folder."""

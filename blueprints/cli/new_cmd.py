@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
+from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,9 +14,16 @@ import typer
 from blueprints.catalog import Catalog
 from blueprints.cli.errors import friendly_errors
 from blueprints.errors import ConfigError
-from blueprints.scaffold import generate, new_blueprint, update
-from blueprints.scaffold.answers import DEFAULT_REGION, validate_answers
-from blueprints.settings import ENVIRONMENTS, Target
+from blueprints.scaffold import generate, new_blueprint, source, update
+from blueprints.scaffold.answers import (
+    DEFAULT_REGION,
+    OPTION_OF_FIELD,
+    answer_errors,
+    check_blueprint,
+    generator_version,
+    validate_answers,
+)
+from blueprints.settings import ENVIRONMENTS, Environment, Target
 
 EXIT_CONFLICTS = 1
 
@@ -22,20 +32,65 @@ def _interactive(no_input: bool) -> bool:
     return not no_input and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _ask(
-    raw: dict[str, Any], key: str, text: str, default: str | None, ask: bool, **kw: Any
-) -> None:
-    """Fill a missing answer: prompt in a terminal, else the default (if there is one)."""
-    if raw.get(key) is not None:
-        return
-    if ask:
-        raw[key] = typer.prompt(text, default=default, **kw)
-    elif default is not None:
-        raw[key] = default
-
-
 def _environments(value: str) -> list[str]:
     return [e.strip() for e in value.split(",") if e.strip()]
+
+
+def _given(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+def _ask(
+    raw: dict[str, Any],
+    key: str,
+    text: str,
+    default: str | None,
+    ask: bool,
+    *,
+    choices: Any = None,
+    parse: Callable[[str], Any] = str,
+    check: Callable[[Any], str | None] = lambda _: None,
+) -> None:
+    """Fill a missing answer: in a terminal, prompt (showing `choices`) until the answer
+    passes the rules `validate_answers` applies, re-asking with the error; else the default
+    (if there is one)."""
+    if raw.get(key) is not None:
+        return
+    if not ask:
+        if default is not None:
+            raw[key] = parse(default)
+        return
+
+    def checked(answer: str) -> Any:
+        value = parse(answer)
+        message = answer_errors({**_given(raw), key: value}).get(key) or check(value)
+        if message:
+            raise typer.BadParameter(message)
+        return value
+
+    raw[key] = typer.prompt(text, default=default, type=choices, value_proc=checked)
+
+
+def _blueprint_error(catalog_dirs: list[Path]) -> Callable[[str], str | None]:
+    def error(name: str) -> str | None:
+        try:
+            check_blueprint(name, catalog_dirs)
+        except ConfigError as exc:  # an unknown name, or the error of the blueprint's file
+            return exc.message if exc.key_path == "--blueprint" else str(exc)
+        return None
+
+    return error
+
+
+def _refuse_bad_options(raw: dict[str, Any], catalog_dirs: list[Path]) -> None:
+    """The options given, checked before anything is asked: exit 2 naming the first bad one."""
+    given = _given(raw)
+    errors = answer_errors(given)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ConfigError("answers", OPTION_OF_FIELD.get(field, field), message)
+    if "blueprint" in given:
+        check_blueprint(given["blueprint"], catalog_dirs)
 
 
 @friendly_errors
@@ -72,17 +127,28 @@ def new(
         str | None,
         typer.Option(help="Audience of those JWTs. Default: the project name."),
     ] = None,
+    package_source: Annotated[
+        str | None,
+        typer.Option(
+            envvar=source.ENVVAR,
+            help=f"Where the project installs {source.PACKAGE} from: pypi, index:URL, "
+            "extra-index:URL, a .whl file (copied into vendor/), a source folder (this machine "
+            "only) or git+URL@ref. Default: where this one was installed from.",
+        ),
+    ] = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt (portals, CI): options or defaults.")
     ] = False,
     force: Annotated[bool, typer.Option(help="Write into a non-empty folder.")] = False,
 ) -> None:
-    """Render a project: Pulumi.yaml, __main__.py, a stack file per environment, pinned
+    """Render a project: Pulumi.yaml, __main__.py, a stack file per environment,
     requirements, README, Makefile, a CI workflow and the recorded answers.
 
-    In a terminal, missing answers are asked for; every answer is validated like a stack
-    file. Exit code 2 on a bad answer, with nothing written."""
+    In a terminal, missing answers are asked for, each checked as it is given (and asked
+    again when it is refused); every answer is validated like a stack file. Exit code 2 on a
+    bad option, with nothing written."""
     ask = _interactive(no_input)
+    package, wheel = source.resolve(package_source, generator_version())
     raw: dict[str, Any] = {
         "project_name": project_name,
         "blueprint": blueprint,
@@ -94,27 +160,40 @@ def new(
         "catalog": str(catalog) if catalog is not None else None,
         "jwt_issuer": jwt_issuer,
         "jwt_audience": jwt_audience,
+        "package_source": package.model_dump(exclude_none=True),
     }
     if raw["catalog"] is not None and not Path(raw["catalog"]).is_dir():
         raise ConfigError("--catalog", "", f"{raw['catalog']!r} is not a folder")
-    names = Catalog([catalog] if catalog else []).names()
+    dirs = [catalog] if catalog else []
+    _refuse_bad_options(raw, dirs)
+    names = Catalog(dirs).names()
     _ask(raw, "project_name", "Project name", directory.resolve().name, ask)
-    _ask(raw, "blueprint", f"Blueprint ({', '.join(names)})", names[0] if ask else None, ask)
-    if raw["environments"] is None:
-        answer = None
-        if ask:
-            answer = typer.prompt("Environments", default=",".join(ENVIRONMENTS))
-        raw["environments"] = _environments(answer) if answer else list(ENVIRONMENTS)
-    _ask(raw, "target", "Target (aws, kubernetes)", "aws", ask)
+    _ask(
+        raw, "blueprint", "Blueprint", names[0] if ask else None, ask,
+        choices=Enum("Blueprint", {name: name for name in names}),
+        check=_blueprint_error(dirs),
+    )  # fmt: skip
+    _ask(
+        raw, "environments", "Environments, comma-separated", ",".join(ENVIRONMENTS), ask,
+        choices=Environment, parse=_environments,
+    )  # fmt: skip
+    _ask(raw, "target", "Target", "aws", ask, choices=Target)
     _ask(raw, "owner", "Owner (tag)", None, ask)
     _ask(raw, "cost_center", "Cost center (tag)", None, ask)
     if raw["target"] == "aws":
         _ask(raw, "region", "AWS region", DEFAULT_REGION, ask)
-    answers = validate_answers({k: v for k, v in raw.items() if v is not None})
-    files = generate(directory, answers, force=force)
+    answers = validate_answers(_given(raw))
+    vendored = {package.location: source.wheel_bytes(wheel)} if wheel and package.location else {}
+    files = generate(directory, answers, force=force, vendored=vendored)
     stacks = [p for p in files if p.startswith("stacks/")]
     typer.echo(f"created {directory} ({len(files)} files, stacks: {', '.join(stacks)})")
-    typer.echo(f"next: cd {directory} && make demo")
+    typer.echo(f"installs {source.PACKAGE} from {package.describe()}")
+    if package.machine_local:
+        typer.echo(
+            f"note: only this machine has that folder; for CI (.github/workflows) give "
+            f"{source.OPTION} an index, a git URL or a wheel"
+        )
+    typer.echo(f"next: cd {shlex.quote(str(directory))} && make demo")
 
 
 @friendly_errors

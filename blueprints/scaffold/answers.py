@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from blueprints.catalog import BUILTIN_DIR, Catalog
 from blueprints.errors import ConfigError
+from blueprints.scaffold.source import OPTION as PACKAGE_SOURCE_OPTION
+from blueprints.scaffold.source import PACKAGE, PackageSource
 from blueprints.settings import ENVIRONMENTS, Environment, StackSettings, Target
 from components.specs.base import check_dns_label
 
-PACKAGE = "pulumi-blueprints"
 ANSWERS_FILE = ".blueprints/answers.yml"
 BASE_DIR = ".blueprints/base"
 PROJECT_CATALOG = "catalog"
@@ -34,6 +35,7 @@ OPTION_OF_FIELD = {
     "catalog": "--catalog",
     "jwt_issuer": "--jwt-issuer",
     "jwt_audience": "--jwt-audience",
+    "package_source": PACKAGE_SOURCE_OPTION,
 }
 PLACEHOLDER_ISSUER = "https://auth.example.com/"
 """The prod stack's JWT issuer when none is given: its API then answers 401 to every request
@@ -83,6 +85,9 @@ class Answers(BaseModel):
     PLACEHOLDER_ISSUER, to replace."""
     jwt_audience: str | None = None
     """Audience the tokens carry (gateway.jwt_audiences). Default: the project name."""
+    package_source: PackageSource = PackageSource()
+    """Where requirements.txt installs pulumi-blueprints from (`--package-source`); projects
+    generated before it was recorded pin the version on PyPI."""
 
     @field_validator("project_name")
     @classmethod
@@ -152,6 +157,37 @@ class Answers(BaseModel):
         return None if path.parent == BUILTIN_DIR else path
 
 
+def _message(err: Any) -> str:
+    """pydantic's message, led by the value refused unless it names it itself (our own
+    validators' messages do)."""
+    message = str(err["msg"]).removeprefix("Value error, ")
+    named = err["type"] in ("value_error", "missing", "extra_forbidden")
+    if not named and isinstance(err["input"], str | int):
+        message = f"{err['input']!r}: {message}"
+    return message
+
+
+def answer_errors(raw: Mapping[str, Any]) -> dict[str, str]:
+    """The first error of each answer in `raw` (field -> message), by the rules
+    `validate_answers` applies; a field `raw` does not hold is no error here (a prompt will ask
+    for it). What a prompt checks its answer with, so both apply one set of rules."""
+    try:
+        Answers.model_validate(raw)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for err in exc.errors(include_url=False):
+            field = str(err["loc"][0]) if err["loc"] else ""
+            if field in raw and field not in errors:
+                errors[field] = _message(err)
+        return errors
+    return {}
+
+
+def check_blueprint(name: str, catalog_dirs: Sequence[Path], source: str = "answers") -> None:
+    """Refuse an unknown blueprint name and an invalid custom blueprint alike."""
+    Catalog(catalog_dirs).load(name, source=source, key="--blueprint")
+
+
 def validate_answers(
     raw: dict[str, Any], source: str = "answers", catalog_dirs: Sequence[Path] | None = None
 ) -> Answers:
@@ -164,7 +200,7 @@ def validate_answers(
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         field = str(err["loc"][0]) if err["loc"] else ""
-        message = err["msg"].removeprefix("Value error, ")
+        message = _message(err)
         if err["type"] == "missing":
             message = "required (give it as an option, or answer the prompt in a terminal)"
         raise ConfigError(source, OPTION_OF_FIELD.get(field, field), message) from None

@@ -19,7 +19,7 @@ def write_text(path: Path, text: str) -> None:
     outputs.write_file(path, text)
 
 
-def write_tree(dest: Path, files: Mapping[str, str]) -> None:
+def write_tree(dest: Path, files: Mapping[str, outputs.Content]) -> None:
     """Write `files` under `dest` (created when missing): every file is written to a temporary
     name first and renamed in only when all are written, so a failure leaves nothing behind."""
     outputs.write_files(dest, files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,15 +41,23 @@ def _with_base(files: dict[str, str]) -> dict[str, str]:
     return {**files, **base}
 
 
-def generate(dest: Path, answers: Answers, *, force: bool = False) -> dict[str, str]:
-    """Render the project into `dest` (new or empty, or any folder with `force`)."""
+def generate(
+    dest: Path,
+    answers: Answers,
+    *,
+    force: bool = False,
+    vendored: Mapping[str, bytes] | None = None,
+) -> dict[str, str]:
+    """Render the project into `dest` (new or empty, or any folder with `force`), with the
+    `vendored` files (the wheel of a wheel package source), which `update` neither renders
+    nor merges."""
     if dest.exists() and not dest.is_dir():
         raise ConfigError(str(dest), "", "exists and is not a folder")
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise ConfigError(str(dest), "", "folder is not empty (use --force to write into it)")
     recorded, catalog_dirs = sources.record(answers, dest)
     files = render.render_project(recorded, generator_version(), catalog_dirs)
-    write_tree(dest, _with_base(files))
+    write_tree(dest, {**_with_base(files), **(vendored or {})})
     return files
 
 

@@ -54,6 +54,8 @@ def render_project(
         "package": PACKAGE,
         "version": version,
         "demo_env": demo_environment(answers),
+        "source": answers.package_source,
+        "requirements": answers.package_source.requirements(version),
     }
     files = {path: render_template(tmpl, **context) for path, tmpl in FILES.items()}
     blueprint = answers.lookup(catalog_dirs).load(answers.blueprint)
