@@ -7,7 +7,12 @@ from pathlib import Path
 
 from blueprints.errors import ConfigError, did_you_mean
 from blueprints.names import stack_name_error
+from blueprints.stackfile import load_stack_file
 from blueprints.yamlio import load_yaml_file
+
+
+def is_prod_stack(name: str) -> bool:
+    return name.rsplit("-", 1)[-1] == "prod"
 
 
 @dataclass(frozen=True)
@@ -19,12 +24,21 @@ class Project:
     @classmethod
     def discover(cls, start: Path | None = None) -> Project:
         """The nearest folder at or above `start` (default: the current one) with Pulumi.yaml."""
+        project = cls.find(start)
+        if project is None:
+            here = (start or Path.cwd()).resolve()
+            raise ConfigError(str(here), "", "no Pulumi.yaml here or in any parent folder")
+        return project
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project | None:
+        """As `discover`, None outside any project."""
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
             manifest = folder / "Pulumi.yaml"
             if manifest.is_file():
                 return cls.load(manifest)
-        raise ConfigError(str(here), "", "no Pulumi.yaml here or in any parent folder")
+        return None
 
     @classmethod
     def load(cls, manifest: Path) -> Project:
@@ -51,6 +65,47 @@ class Project:
                 f"stacks: {', '.join(files) or 'none'}",
             )
         return files[stack]
+
+    def default_stack(self) -> str:
+        """The stack a command works on when none is given: the project's only prod stack
+        (named `prod` or `<anything>-prod`), else its only stack; otherwise a ConfigError
+        listing the stacks. The same rule in every project (a generated one, a platform
+        team's, this repository), read from the stack folder alone."""
+        files = self.stack_files()
+        prod = [name for name in files if is_prod_stack(name)]
+        if len(prod) == 1:
+            return prod[0]
+        if len(files) == 1:
+            return next(iter(files))
+        folder = f"{self.relative(self.stack_dir)}/"
+        if not files:
+            raise ConfigError(folder, "", "no stack files (Pulumi.<stack>.yaml) here")
+        which = f"{len(prod)} prod stacks: {', '.join(prod)}" if prod else "no prod stack"
+        raise ConfigError(
+            folder,
+            "",
+            f"no stack given and no single default ({which}); give one as STACK or --stack "
+            f"(stacks: {', '.join(files)})",
+        )
+
+    def default_blueprint(self) -> str:
+        """The blueprint a command works on when none is given: the one every stack of the
+        project uses; otherwise a ConfigError listing them."""
+        used = {
+            load_stack_file(path, self.relative(path)).settings.blueprint
+            for path in self.stack_files().values()
+        }
+        if len(used) == 1:
+            return next(iter(used))
+        folder = f"{self.relative(self.stack_dir)}/"
+        if not used:
+            raise ConfigError(folder, "", "no BLUEPRINT given, and no stacks to take it from")
+        raise ConfigError(
+            folder,
+            "",
+            f"no BLUEPRINT given, and the stacks use {len(used)} blueprints "
+            f"({', '.join(sorted(used))}): give one",
+        )
 
     def relative(self, path: Path) -> str:
         try:

@@ -1,4 +1,4 @@
-"""The `blueprints` command: one typer app per command group, joined here."""
+"""The `blueprints` command: one module per command (`<command>_cmd.py`), joined here."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import codecs
 import gc
 import io
 import sys
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 
@@ -22,25 +24,51 @@ from blueprints.cli import (
 )
 from blueprints.cli.errors import install_exit_hooks
 
+DISTRIBUTION = "pulumi-blueprints"
+
 app = typer.Typer(
     name="blueprints",
-    help=(
-        "Infrastructure blueprints on Pulumi: list, preview offline, check policies, "
-        "render manifests, schemas."
-    ),
     no_args_is_help=True,
-    add_completion=False,
+    # Shell completion: `blueprints --install-completion` (or --show-completion to see it).
+    add_completion=True,
+    # Plain help, as click writes it: typer's rich panels print `<bool>` after every flag
+    # and box usage errors at 80 columns.
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-app.add_typer(list_cmd.app, name="list")
-app.add_typer(preview_cmd.app, name="preview")
-app.add_typer(check_cmd.app, name="check")
-app.add_typer(export_cmd.app, name="export")
-app.add_typer(render_cmd.app, name="render")
-app.add_typer(schema_cmd.app, name="schema")
-app.add_typer(docs_cmd.app, name="docs")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"blueprints {version(DISTRIBUTION)}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Infrastructure blueprints on Pulumi: list, preview offline, check policies, render
+    manifests, schemas."""
+
+
 new_cmd.register(app)
 capacity_cmd.register(app)
+list_cmd.register(app)
+preview_cmd.register(app)
+check_cmd.register(app)
+export_cmd.register(app)
+render_cmd.register(app)
+schema_cmd.register(app)
+docs_cmd.register(app)
 
 
 def _utf8_streams() -> None:

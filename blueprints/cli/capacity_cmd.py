@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,9 +14,17 @@ from rich.table import Table
 
 from blueprints.capacity import shortfalls, stack_report
 from blueprints.capacity.quotas import needs
-from blueprints.capacity.sizer import SearchSpace, propose
+from blueprints.capacity.sizer import Proposal, SearchSpace, propose
 from blueprints.catalog import Catalog
+from blueprints.cli.console import console
 from blueprints.cli.errors import fail, friendly_errors
+from blueprints.cli.stacks import (
+    StackArgument,
+    StackFileOption,
+    StackOption,
+    given_stack,
+    stack_path,
+)
 from blueprints.errors import first_error
 from blueprints.model import MAX_RATE
 from blueprints.policy.plans import view_of_plan
@@ -28,13 +35,9 @@ from blueprints.settings import Environment
 
 @friendly_errors
 def report(
-    stack: Annotated[
-        str | None, typer.Option("--stack", "-s", help="Stack name in the project's stack folder.")
-    ] = None,
-    stack_file: Annotated[
-        Path | None,
-        typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file instead of --stack."),
-    ] = None,
+    stack_argument: StackArgument = None,
+    stack: StackOption = None,
+    stack_file: StackFileOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Capacity per tier with headroom, availability estimate, monthly cost and the AWS
@@ -42,10 +45,9 @@ def report(
     for the stack's environment. Computed offline from the resolved specs, the stack's offline
     plan and blueprints/data/coefficients.yaml (assumptions, price estimates, quota
     defaults)."""
-    if (stack is None) == (stack_file is None):
-        raise fail("give --stack or --stack-file")
+    name = given_stack(stack_argument, stack)
     project = Project.discover()
-    path = stack_file if stack_file is not None else project.stack_path(str(stack))
+    path = stack_path(project, name, stack_file)
     loaded, resolved = validate_stack(project, path)
     # The quotas come from the plan on AWS (a kubernetes stack's figures are its AWS twin's).
     plan = preview_stack(project, path, "aws").plan
@@ -54,7 +56,7 @@ def report(
     if as_json:
         typer.echo(json.dumps(result, indent=2, sort_keys=True))
         return
-    print_report(result, Console(emoji=False))
+    print_report(result, console())
 
 
 def print_report(result: dict[str, Any], console: Console) -> None:
@@ -175,7 +177,6 @@ OPTION_OF_FIELD = {
 
 @friendly_errors
 def size(
-    blueprint: Annotated[str, typer.Argument(help="Blueprint name in the catalog.")],
     environment: Annotated[Environment, typer.Option("--env", "-e", help="Environment.")],
     rps: Annotated[
         float,
@@ -201,10 +202,23 @@ def size(
             max=MAX_RATE,
         ),
     ] = None,
+    blueprint: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="BLUEPRINT",
+            help="Blueprint name in the catalog. Default: the one the project's stacks use.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the proposal and its reasoning as JSON.")
+    ] = False,
 ) -> None:
     """Propose the cheapest scale block (service task size and max_count, Kafka brokers and
     partitions, Redis shards, Postgres replicas) holding --rps with 30% headroom on every tier
     and meeting --availability; prints the reasoning and a `blueprints:overrides` block."""
+    if blueprint is None:
+        blueprint = Project.discover().default_blueprint()
     bp = Catalog().load(blueprint)
     try:
         proposal = propose(
@@ -221,6 +235,11 @@ def size(
         err, loc = first_error(exc)
         option = OPTION_OF_FIELD.get(str(loc[0]) if loc else "", "")
         raise fail(f"{option or 'blueprints size'}: {err['msg']}") from None
+    if as_json:
+        typer.echo(json.dumps(size_json(proposal), indent=2, sort_keys=True))
+        if not proposal.meets:
+            raise typer.Exit(code=1)
+        return
     for line in proposal.reasoning:
         typer.echo(f"# {line}")
     if not proposal.meets:
@@ -231,6 +250,18 @@ def size(
         raise typer.Exit(code=1)
 
 
+def size_json(proposal: Proposal) -> dict[str, Any]:
+    """What `size --json` prints: the `blueprints:overrides` value to set, whether it meets
+    the target, the reasoning and the capacity report of the proposed stack."""
+    return {
+        "overrides": proposal.overrides,
+        "meets": proposal.meets,
+        "reasoning": proposal.reasoning,
+        "report": proposal.report,
+        "requirement": proposal.requirement.model_dump(mode="json", exclude_none=True),
+    }
+
+
 def register(app: typer.Typer) -> None:
-    app.command("report")(report)
-    app.command("size")(size)
+    app.command("report", short_help="Capacity, availability, cost and quotas of a stack.")(report)
+    app.command("size", short_help="Propose the cheapest scale block for a requirement.")(size)

@@ -8,6 +8,8 @@ from typing import Annotated, get_args
 import typer
 
 from blueprints.cli.errors import fail, friendly_errors
+from blueprints.cli.progress import track
+from blueprints.cli.stacks import StackFileOption, StackOption, complete_stack, given_stack
 from blueprints.outputs import check_file_target, write_file
 from blueprints.policy import rules as rule_set
 from blueprints.policy.plans import read_plan_file, view_of_plan
@@ -21,20 +23,20 @@ from blueprints.stackfile import load_stack_file
 ALL_TARGETS: tuple[Target, ...] = get_args(Target)
 EXIT_VIOLATIONS = 1
 
-app = typer.Typer(help="Check stacks or a saved plan against the policy rules.")
 
-
-@app.callback(invoke_without_command=True)
 @friendly_errors
 def check(
-    stack: Annotated[
+    stack_argument: Annotated[
         str | None,
-        typer.Option("--stack", "-s", help="One stack of the project's stack folder."),
+        typer.Argument(
+            metavar="STACK",
+            help="One stack of the project's stack folder (or --stack). Default: every stack.",
+            show_default=False,
+            autocompletion=complete_stack,
+        ),
     ] = None,
-    stack_file: Annotated[
-        Path | None,
-        typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file instead of --stack."),
-    ] = None,
+    stack: StackOption = None,
+    stack_file: StackFileOption = None,
     plan: Annotated[
         Path | None,
         typer.Option(
@@ -80,11 +82,12 @@ def check(
 ) -> None:
     """Preview stacks offline (or read a saved plan) and check them against every policy rule.
 
-    Without --stack, --stack-file or --plan: every stack of the project, on both targets.
+    Without a stack, --stack-file or --plan: every stack of the project, on both targets.
     Exit code 1 when a mandatory rule is violated, 0 otherwise, 2 on bad input. Progress goes
     to stderr, the report to stdout or --out (written only when the check ran)."""
+    stack = given_stack(stack_argument, stack)
     if sum(x is not None for x in (stack, stack_file, plan)) > 1:
-        raise fail("--stack, --stack-file and --plan are exclusive: give one")
+        raise fail("a stack (STACK or --stack), --stack-file and --plan are exclusive: give one")
     if plan is not None and target is not None:
         raise fail("--target applies to stacks; a saved plan was made on its own target")
     if plan is not None and capacity:
@@ -107,7 +110,7 @@ def check(
             jobs: list[tuple[Path, Target | None]] = [(path, target)]
         else:
             jobs = list(_every_stack(project, (target,) if target else ALL_TARGETS))
-        for path, job_target in jobs:
+        for path, job_target in track(jobs, "checking"):
             preview = preview_stack(project, path, job_target)
             settings = preview.stack_file.settings
             view = view_of_plan(preview.plan, environment or settings.environment)
@@ -162,3 +165,7 @@ def _progress(result: StackResult) -> None:
         f"{result.mandatory} mandatory, {result.advisory} advisory",
         err=True,
     )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check", short_help="Check stacks or a saved plan against the policy rules.")(check)

@@ -9,17 +9,16 @@ from typing import Annotated
 import typer
 
 from blueprints.cli.errors import friendly_errors
+from blueprints.cli.progress import track
 from blueprints.docsgen import generate, stale_files, write
+from blueprints.docsgen.stacks import preview_all
 from blueprints.outputs import check_folder_target
 from blueprints.project import Project
-
-app = typer.Typer(help="Generate the reference docs (diagrams, resources, component fields).")
 
 DEFAULT_OUT = Path("docs/reference")
 EXIT_STALE = 1
 
 
-@app.callback(invoke_without_command=True)
 @friendly_errors
 def docs(
     out: Annotated[
@@ -31,14 +30,15 @@ def docs(
         typer.Option("--check", help="Write nothing; exit 1 listing the stale files."),
     ] = False,
 ) -> None:
-    """Generate per-blueprint pages (mermaid diagram, DOT and, with Graphviz, SVG; resources
-    per environment on both targets) and the component reference, from the blueprints, an
-    offline preview of every stack and the spec models."""
+    """Generate a page per blueprint the project's stacks use (mermaid diagram, DOT and, with
+    Graphviz, SVG; resources per environment on both targets) and the component reference,
+    from those blueprints, an offline preview of every stack and the spec models."""
     project = Project.discover()
     folder = out if out is not None else project.root / DEFAULT_OUT
     check_folder_target(folder)
     started = time.perf_counter()
-    generated = generate(project.root, folder)
+    previews = preview_all(project, track)
+    generated = generate(project.root, folder, previews)
     if check:
         stale = stale_files(generated, folder)
         if stale:
@@ -59,3 +59,9 @@ def docs(
         f"{len(generated.files)} files in {shown}: {len(written)} written, "
         f"{len(removed)} removed ({elapsed:.1f} s)"
     )
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "docs", short_help="Generate the reference docs (diagrams, resources, component fields)."
+    )(docs)

@@ -1,31 +1,50 @@
-"""`blueprints list`: blueprints, environments and stacks."""
+"""`blueprints list`: the catalog the project sees, the environments and the project's stacks."""
 
 from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from blueprints.catalog import Catalog
+from blueprints.catalog import BUILTIN_DIR, Catalog
+from blueprints.cli.console import console
 from blueprints.cli.errors import friendly_errors
+from blueprints.errors import ConfigError
 from blueprints.project import Project
 from blueprints.settings import ENVIRONMENTS
 from blueprints.stackfile import load_stack_file
 
-app = typer.Typer(help="List blueprints, environments and stacks.")
 
-
-@app.callback(invoke_without_command=True)
 @friendly_errors
-def list_all() -> None:
-    """List the blueprints in the catalog, the environments, and this project's stacks."""
-    console = Console()
+def list_all(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the listing as JSON instead of tables.")
+    ] = False,
+) -> None:
+    """List the blueprints of the catalog the project sees (its own catalog/ folder, then
+    BLUEPRINTS_CATALOG_PATH, then the built-in ones), the environments, and the project's
+    stacks with the one commands use when given none."""
+    listing = _listing(Project.find())
+    if as_json:
+        typer.echo(json.dumps(listing, indent=2, sort_keys=True))
+    else:
+        print_listing(listing, console())
+
+
+def _source(path: Path, project: Project | None) -> str:
+    if path.parent == BUILTIN_DIR:
+        return "built-in"
+    return project.relative(path) if project is not None else str(path)
+
+
+def _listing(project: Project | None) -> dict[str, Any]:
     catalog = Catalog()
-    blueprints = Table(title="Blueprints", show_lines=False)
-    blueprints.add_column("name")
-    blueprints.add_column("services")
-    blueprints.add_column("datastores")
-    blueprints.add_column("description", overflow="fold")
+    blueprints: list[dict[str, Any]] = []
     for name in catalog.names():
         bp = catalog.load(name)
         stores = [
@@ -33,17 +52,75 @@ def list_all() -> None:
             for s, on in (("postgres", bp.postgres), ("redis", bp.redis), ("kafka", bp.topics))
             if on
         ]
-        summary = bp.description.split(". ")[0].rstrip(".") + "."
-        blueprints.add_row(name, ", ".join(bp.service_names()), ", ".join(stores), summary)
-    console.print(blueprints)
-    console.print(f"Environments: {', '.join(ENVIRONMENTS)}")
-
-    project = Project.discover()
-    stacks = Table(title=f"Stacks ({project.relative(project.stack_dir)}/)")
-    for column in ("stack", "blueprint", "environment", "target", "file"):
-        stacks.add_column(column, overflow="fold")
+        blueprints.append(
+            {
+                "name": name,
+                "services": bp.service_names(),
+                "datastores": stores,
+                "description": bp.description,
+                "source": _source(catalog.path(name), project),
+            }
+        )
+    listing: dict[str, Any] = {
+        "blueprints": blueprints,
+        "environments": list(ENVIRONMENTS),
+        "project": None,
+        "stacks": [],
+        "default_stack": None,
+    }
+    if project is None:
+        return listing
+    listing["project"] = {"name": project.name, "stacks": project.relative(project.stack_dir)}
     for name, path in project.stack_files().items():
         stack = load_stack_file(path, project.relative(path))
         s = stack.settings
-        stacks.add_row(name, s.blueprint, s.environment, s.target, stack.source)
-    console.print(stacks)
+        listing["stacks"].append(
+            {
+                "name": name,
+                "blueprint": s.blueprint,
+                "environment": s.environment,
+                "target": s.target,
+                "file": stack.source,
+            }
+        )
+    with contextlib.suppress(ConfigError):  # no single default: commands ask for a stack
+        listing["default_stack"] = project.default_stack()
+    return listing
+
+
+def print_listing(listing: dict[str, Any], out: Console) -> None:
+    blueprints = Table(title="Blueprints", show_lines=False)
+    for column in ("name", "services", "datastores", "source"):
+        blueprints.add_column(column)
+    blueprints.add_column("description", overflow="fold")
+    for bp in listing["blueprints"]:
+        summary = bp["description"].split(". ")[0].rstrip(".") + "."
+        blueprints.add_row(
+            bp["name"],
+            ", ".join(bp["services"]),
+            ", ".join(bp["datastores"]),
+            bp["source"],
+            summary,
+        )
+    out.print(blueprints)
+    out.print(f"Environments: {', '.join(listing['environments'])}")
+    project = listing["project"]
+    if project is None:
+        out.print("Stacks: none (no Pulumi.yaml here or in any parent folder)")
+        return
+    stacks = Table(title=f"Stacks ({project['stacks']}/)")
+    for column in ("stack", "blueprint", "environment", "target", "file"):
+        stacks.add_column(column, overflow="fold")
+    for s in listing["stacks"]:
+        stacks.add_row(s["name"], s["blueprint"], s["environment"], s["target"], s["file"])
+    out.print(stacks)
+    default = listing["default_stack"]
+    out.print(
+        f"Default stack: {default}"
+        if default
+        else "Default stack: none (no single prod stack): commands need a stack"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list", short_help="List blueprints, environments and stacks.")(list_all)

@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from blueprints.cli.errors import fail, friendly_errors
+from blueprints.cli.console import console
+from blueprints.cli.errors import friendly_errors
 from blueprints.cli.render import print_preview
+from blueprints.cli.stacks import (
+    StackArgument,
+    StackFileOption,
+    StackOption,
+    given_stack,
+    stack_path,
+)
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 from blueprints.settings import Target
 
-DEFAULT_STACK = "lottery-prod"
 
-app = typer.Typer(help="Preview a stack offline.")
-
-
-@app.callback(invoke_without_command=True)
 @friendly_errors
 def preview(
-    stack: Annotated[
-        str | None,
-        typer.Option(
-            "--stack",
-            "-s",
-            help=f"Stack name in the project's stack folder. Default: {DEFAULT_STACK}.",
-        ),
-    ] = None,
-    stack_file: Annotated[
-        Path | None,
-        typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file instead of --stack."),
-    ] = None,
+    stack_argument: StackArgument = None,
+    stack: StackOption = None,
+    stack_file: StackFileOption = None,
     target: Annotated[
         Target | None,
         typer.Option("--target", "-t", help="Preview on this target instead of the stack's own."),
@@ -44,14 +36,14 @@ def preview(
 ) -> None:
     """Run the project's __main__.py under Pulumi's mock runtime: no credentials, no Pulumi
     CLI, no network. Prints the resource tree, counts by type and the stack outputs."""
-    if stack is not None and stack_file:
-        raise fail("--stack and --stack-file are exclusive: give one")
+    name = given_stack(stack_argument, stack)
     project = Project.discover()
-    path = (
-        stack_file if stack_file else project.stack_path(DEFAULT_STACK if stack is None else stack)
-    )
-    result = preview_stack(project, path, target)
+    result = preview_stack(project, stack_path(project, name, stack_file), target)
     if as_json:
         typer.echo(result.json_text(), nl=False)
     else:
-        print_preview(result, Console(emoji=False))
+        print_preview(result, console())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preview", short_help="Preview a stack offline.")(preview)

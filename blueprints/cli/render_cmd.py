@@ -8,25 +8,25 @@ from typing import Annotated
 import typer
 
 from blueprints.cli.errors import fail, friendly_errors
-from blueprints.cli.preview_cmd import DEFAULT_STACK
+from blueprints.cli.stacks import (
+    StackArgument,
+    StackFileOption,
+    StackOption,
+    given_stack,
+    stack_path,
+)
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 from blueprints.render import check_out, write_manifests
 from blueprints.settings import Target
 
-app = typer.Typer(help="Write a stack's Kubernetes objects as manifests.")
 
-
-@app.callback(invoke_without_command=True)
 @friendly_errors
 def render(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the manifests to.")],
-    stack: Annotated[
-        str | None, typer.Option("--stack", "-s", help=f"Stack name. Default: {DEFAULT_STACK}.")
-    ] = None,
-    stack_file: Annotated[
-        Path | None, typer.Option("--stack-file", help="Path to a Pulumi.<stack>.yaml file.")
-    ] = None,
+    stack_argument: StackArgument = None,
+    stack: StackOption = None,
+    stack_file: StackFileOption = None,
     target: Annotated[
         Target,
         typer.Option("--target", "-t", help="Target to render (only kubernetes has manifests)."),
@@ -42,15 +42,16 @@ def render(
 ) -> None:
     """Preview the stack offline and write one YAML file per Kubernetes object (keys sorted,
     secrets never written) plus a kustomization.yaml, for review and GitOps."""
-    if stack is not None and stack_file:
-        raise fail("--stack and --stack-file are exclusive: give one")
+    name = given_stack(stack_argument, stack)
     if target != "kubernetes":
         raise fail("--target: only the kubernetes target has manifests to render")
     project = Project.discover()
+    path = stack_path(project, name, stack_file)
     check_out(out, force=force, protect=[project.root])
-    path = (
-        stack_file if stack_file else project.stack_path(DEFAULT_STACK if stack is None else stack)
-    )
     result = preview_stack(project, path, target)
     files = write_manifests(result.plan, out, force=force, protect=[project.root])
     typer.echo(f"wrote {len(files)} manifests and kustomization.yaml to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render", short_help="Write a stack's Kubernetes objects as manifests.")(render)

@@ -13,8 +13,6 @@ from blueprints.model import Blueprint
 from blueprints.outputs import write_files
 from blueprints.settings import CONFIG_NAMESPACE, StackSettings
 
-app = typer.Typer(help="Write JSON Schemas for blueprint and stack files.")
-
 
 def blueprint_schema() -> dict[str, Any]:
     schema = Blueprint.model_json_schema()
@@ -55,7 +53,6 @@ def stack_schema() -> dict[str, Any]:
     }
 
 
-@app.callback(invoke_without_command=True)
 @friendly_errors
 def schema(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the schemas to.")] = Path(
@@ -72,3 +69,7 @@ def schema(
     }
     for path in write_files(out, files):
         typer.echo(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("schema", short_help="Write JSON Schemas for blueprint and stack files.")(schema)

@@ -1,11 +1,12 @@
 """`blueprints docs`: reference pages generated from the blueprints, the stacks' offline
 previews and the spec models, into `docs/reference/` (the hand-written pages stay as they are).
 
-Per blueprint `<bp>.md` (mermaid architecture diagram, resources per environment on both
-targets) and `<bp>.dot` (the same diagram for Graphviz; `<bp>.svg` when `dot` is on PATH), an
-`index.md`, and `components.md` (every spec field). Output is deterministic: sorted, no dates,
-so `--check` and the tests can compare it byte for byte with the committed files. SVGs are
-left out of that comparison: Graphviz versions render differently, and it may be absent.
+Per blueprint the project's stacks use (not every blueprint of the catalog), `<bp>.md` (mermaid
+architecture diagram, resources per environment on both targets) and `<bp>.dot` (the same
+diagram for Graphviz; `<bp>.svg` when `dot` is on PATH), an `index.md`, and `components.md`
+(every spec field). Output is deterministic: sorted, no dates, so `--check` and the tests can
+compare it byte for byte with the committed files. SVGs are left out of that comparison:
+Graphviz versions render differently, and it may be absent.
 """
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ def test_preview_prints_tree_counts_and_outputs() -> None:
 
 
 @pytest.mark.usefixtures("in_repo")
-def test_preview_defaults_to_lottery_prod_and_marks_protected_resources() -> None:
-    result = runner.invoke(app, ["preview"])
+def test_preview_takes_the_stack_as_an_argument_and_marks_protected_resources() -> None:
+    result = runner.invoke(app, ["preview", "lottery-prod"])
     assert result.exit_code == 0, result.output
     assert "lottery-prod: blueprint lottery, prod" in result.output
     assert "(protected)" in result.output

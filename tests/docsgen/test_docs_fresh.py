@@ -74,9 +74,7 @@ def test_cli_check_exit_codes(
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv(CATALOG_PATH_ENV, raising=False)
     # The command as it is, on the previews already made (a full run previews every stack).
-    monkeypatch.setattr(
-        docs_cmd, "generate", lambda root, out: generate(root, out, previews), raising=True
-    )
+    monkeypatch.setattr(docs_cmd, "preview_all", lambda project, track: previews, raising=True)
     out = tmp_path / "reference"
     runner = CliRunner()
     result = runner.invoke(app, ["docs", "--out", str(out), "--check"])

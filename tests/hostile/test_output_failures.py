@@ -219,10 +219,10 @@ def test_a_fifo_as_target_is_refused_without_hanging(
 
 
 def test_a_non_utf8_locale_prints_utf8(project: Path) -> None:
-    """`LC_ALL=C`: the preview's tree (with `…`) used to die with UnicodeEncodeError."""
+    """`LC_ALL=C`: the preview's tree (`├──`) used to die with UnicodeEncodeError."""
     done = run_cli("preview", "--stack", "orders-dev", cwd=project, env=C_LOCALE)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
-    assert "…".encode() in done.stdout
+    assert "├── ".encode() in done.stdout
     done.stdout.decode("utf-8")  # strict: all of it is UTF-8
 
 
