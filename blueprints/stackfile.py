@@ -46,6 +46,12 @@ class StackFile:
         return str(self.config.get(REGION_KEY, "us-east-1"))
 
 
+def stack_label(path: Path) -> str:
+    """The stack a file `Pulumi.<stack>.yaml` is named for, unchecked: to report a file that
+    does not load."""
+    return path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+
+
 def stack_name_of(path: Path, source: str | None = None) -> str:
     """The stack a file `Pulumi.<stack>.yaml` configures; errors name `source` (default: the
     path)."""

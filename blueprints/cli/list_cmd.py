@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from blueprints.catalog import Catalog
-from blueprints.cli.errors import friendly_errors
+from blueprints.cli.errors import BAD_INPUT, fail, friendly_errors
 from blueprints.project import Project
 from blueprints.settings import ENVIRONMENTS
 from blueprints.stackfile import load_stack_file
@@ -42,8 +43,18 @@ def list_all() -> None:
     stacks = Table(title=f"Stacks ({project.relative(project.stack_dir)}/)")
     for column in ("stack", "blueprint", "environment", "target", "file"):
         stacks.add_column(column, overflow="fold")
+    broken: list[str] = []
     for name, path in project.stack_files().items():
-        stack = load_stack_file(path, project.relative(path))
+        try:
+            stack = load_stack_file(path, project.relative(path))
+        except BAD_INPUT as exc:
+            # A row of its own (Text: the message is not markup); the other stacks still list.
+            stacks.add_row(name, Text("error", style="red"), "", "", Text(str(exc)))
+            broken.append(name)
+            continue
         s = stack.settings
         stacks.add_row(name, s.blueprint, s.environment, s.target, stack.source)
     console.print(stacks)
+    if broken:
+        files = "stack file does" if len(broken) == 1 else "stack files do"
+        raise fail(f"{len(broken)} {files} not load: {', '.join(broken)} (see the table)")
