@@ -12,7 +12,7 @@ from blueprints.catalog import Catalog
 from blueprints.errors import ConfigError
 from blueprints.program import stack_file_label
 from blueprints.project import Project
-from blueprints.resolve import ResolvedStack, resolve
+from blueprints.resolve import ResolvedStack, resolve_stack_file
 from blueprints.runtime import Plan, run_program
 from blueprints.settings import Target
 from blueprints.stackfile import StackFile, load_stack_file
@@ -60,14 +60,7 @@ def validate_stack(
     if target is not None and target != stack_file.settings.target:
         stack_file = stack_file.with_target(target)
     blueprint = Catalog().load(stack_file.settings.blueprint, source=stack_file.source)
-    resolved = resolve(
-        blueprint,
-        stack_file.settings,
-        stack=stack_file.name,
-        source=stack_file.source,
-        region=stack_file.region,
-    )
-    return stack_file, resolved
+    return stack_file, resolve_stack_file(blueprint, stack_file)
 
 
 def preview_stack(project: Project, stack_path: Path, target: Target | None = None) -> Preview:

@@ -18,6 +18,7 @@ from blueprints.names import check_stack_fits
 from blueprints.overrides import Overrides
 from blueprints.profiles import load_profile
 from blueprints.settings import StackSettings
+from blueprints.stackfile import StackFile
 from components.specs import (
     GatewaySpec,
     KafkaSpec,
@@ -184,6 +185,18 @@ def resolve(
         postgres=postgres,
         redis=redis,
         kafka=kafka,
+    )
+
+
+def resolve_stack_file(blueprint: Blueprint, stack_file: StackFile) -> ResolvedStack:
+    """A loaded stack file resolved as `preview` and `pulumi up` resolve it (its region
+    checked against the ARNs it gives); errors name the file."""
+    return resolve(
+        blueprint,
+        stack_file.settings,
+        stack=stack_file.name,
+        source=stack_file.source,
+        region=stack_file.region,
     )
 
 

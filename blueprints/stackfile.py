@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from blueprints.errors import ConfigError, did_you_mean, from_validation_error
+from blueprints.errors import ConfigError, did_you_mean, from_validation_error, join_path
 from blueprints.names import stack_name_error
+from blueprints.placeholders import find_placeholder
 from blueprints.settings import CONFIG_NAMESPACE, StackSettings, Target
 from blueprints.yamlio import load_yaml_file
 from components.specs.formats import check_region
@@ -43,6 +44,12 @@ class StackFile:
     @property
     def region(self) -> str:
         return str(self.config.get(REGION_KEY, "us-east-1"))
+
+
+def stack_label(path: Path) -> str:
+    """The stack a file `Pulumi.<stack>.yaml` is named for, unchecked: to report a file that
+    does not load."""
+    return path.name.removeprefix("Pulumi.").removesuffix(".yaml")
 
 
 def stack_name_of(path: Path, source: str | None = None) -> str:
@@ -85,6 +92,12 @@ def settings_from_config(config: dict[str, Any], source: str) -> StackSettings:
                 f"unknown key{hint}; allowed: "
                 + ", ".join(f"{prefix}{k}" for k in StackSettings.model_fields),
             )
+    found = find_placeholder(ours)
+    if found is not None:
+        loc, what = found
+        raise ConfigError(
+            source, prefix + join_path("", loc), f"still a placeholder: fill in {what}"
+        )
     try:
         return StackSettings.model_validate(ours)
     except ValidationError as exc:
@@ -95,7 +108,12 @@ def settings_from_config(config: dict[str, Any], source: str) -> StackSettings:
 def load_stack_file(path: Path, source: str | None = None) -> StackFile:
     label = source or str(path)
     name = stack_name_of(path, label)
-    data = load_yaml_file(path, label)
+    return stack_file_of(load_yaml_file(path, label), name=name, path=path, source=label)
+
+
+def stack_file_of(data: Any, *, name: str, path: Path, source: str) -> StackFile:
+    """A stack file's YAML document, checked as `pulumi up` and `preview` check the file."""
+    label = source
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -8,8 +8,11 @@ every task size with the fewest tasks holding the load with `MIN_HEADROOM`; per 
 type the fewest brokers (a multiple of the AZ count); per Redis node type the fewest shards; per
 Postgres replica class the fewest replicas. The objective is the monthly cost at the maximum
 task counts (`monthly_cost_at_max_usd`: what the capacity sized for the peak costs), ties broken
-by the cost at the minimum counts. The winner is re-checked through `stack_report` on the stack
-the block resolves to, so the proposal is judged by the same model as `blueprints report`.
+by the cost at the minimum counts. Every option is judged through `stack_report` on the stack its
+printed block resolves to when pasted into a stack file (`capacity.pasted`: the stack-file
+loader and `resolve`, as `preview` runs them), so the proposal is judged by the same model as
+`blueprints report` and previews as pasted; what only the team knows (the load-balancer
+endpoint's domain and certificate) is a named placeholder the proposal lists in `fill_in`.
 
 Floors kept from the environment profile (policy rules rely on them): read replicas, replicas
 per shard, Multi-AZ switches that are on, minimum task counts; partitions of the hot topic never
@@ -25,6 +28,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blueprints.capacity.coefficients import Coefficients, load_coefficients
+from blueprints.capacity.pasted import (
+    LOAD_BALANCER,
+    FillIn,
+    block_text,
+    fill_in_message,
+    filled,
+    resolve_pasted,
+    with_placeholders,
+)
 from blueprints.capacity.report import (
     MIN_HEADROOM,
     hot_topic,
@@ -40,11 +52,10 @@ from blueprints.capacity.report import (
     stack_report,
     tasks_monthly,
 )
+from blueprints.errors import ConfigError
 from blueprints.model import Blueprint, Requirement
-from blueprints.resolve import ResolvedStack, resolve
-from blueprints.settings import Environment, StackSettings
-
-SOURCE = "blueprints size"
+from blueprints.resolve import ResolvedStack
+from blueprints.settings import Environment
 
 
 @dataclass(frozen=True)
@@ -71,13 +82,6 @@ class SearchSpace:
 
 BURSTABLE = (".t2.", ".t3.", ".t4g.")
 
-# Only to estimate the load-balancer endpoint: the proposal leaves domain_name and
-# certificate_arn out, so a pasted block fails validation until the team sets theirs.
-ESTIMATE_ONLY_DOMAIN = {
-    "domain_name": "api.example.com",
-    "certificate_arn": "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000",
-}
-
 
 @dataclass
 class Proposal:
@@ -87,6 +91,15 @@ class Proposal:
     report: dict[str, Any]
     reasoning: list[str] = field(default_factory=list)
     meets: bool = True
+    fill_in: tuple[FillIn, ...] = ()
+    """Keys of `overrides` holding a placeholder the team must replace (its domain...)."""
+
+    def block_text(self) -> str:
+        """The `blueprints:overrides` block to paste (placeholders included)."""
+        return block_text(self.overrides)
+
+    def fill_in_message(self) -> str | None:
+        return fill_in_message(self.fill_in) if self.fill_in else None
 
 
 def needed(required: float, per_unit: float) -> int:
@@ -150,9 +163,7 @@ def propose(
     blueprint = blueprint.model_copy(
         update={"requirements": {**blueprint.requirements, environment: requirement}}
     )
-    settings = StackSettings(blueprint=blueprint.name, environment=environment)
-    stack = f"{blueprint.name}-{environment}"
-    base = resolve(blueprint, settings, stack=stack, source=SOURCE)
+    base = resolve_pasted(blueprint, environment, block_text({}))
     reasoning = [
         f"requirement: {rps:g} req/s"
         + (
@@ -182,15 +193,18 @@ def propose(
     # is proposed only when no api-gateway option meets the requirement.
     best: tuple[bool, float, float, Proposal] | None = None
     fallback: tuple[float, float, Proposal] | None = None
-    for pg_multi, redis_multi, two_tasks, endpoint in _switches(base):
+    switches = _switches(base)
+    refused: list[ConfigError] = []
+    for pg_multi, redis_multi, two_tasks, endpoint in switches:
         overrides = {k: dict(v) for k, v in fixed.items()}
         notes: list[str] = []
+        fill_in: tuple[FillIn, ...] = ()
         if endpoint == "load-balancer":
             overrides["gateway"] = {"endpoint": endpoint}
+            fill_in = LOAD_BALANCER
             notes.append(
-                "gateway: the load-balancer endpoint (internet-facing ALB with WAF): set "
-                "domain_name and certificate_arn under gateway to your domain and its ACM "
-                "certificate (ADR 0007 in the pulumi-blueprints docs)"
+                "gateway: the load-balancer endpoint (internet-facing ALB with WAF; ADR 0007 "
+                "in the pulumi-blueprints docs)"
             )
         if base.postgres is not None:
             block, note = _postgres(base, requirement, space, coeff, pg_multi)
@@ -207,9 +221,17 @@ def propose(
                     entry = {**entry, "min_count": 2}
                     entry["max_count"] = max(entry.get("max_count", svc.spec.max_count), 2)
                     overrides["services"][svc.name] = entry
-        resolved = _resolve_with(blueprint, settings, stack, _with_estimate_domain(overrides))
+        printed = with_placeholders(overrides, fill_in)
+        # Judged on the block as printed, pasted into a stack file (placeholders filled in).
+        try:
+            resolved = resolve_pasted(blueprint, environment, block_text(filled(printed, fill_in)))
+        except ConfigError as exc:
+            refused.append(exc)
+            continue
         report = stack_report(resolved, coefficients=coeff)
-        proposal = Proposal(requirement, overrides, resolved, report, [*reasoning, *notes])
+        proposal = Proposal(
+            requirement, printed, resolved, report, [*reasoning, *notes], fill_in=fill_in
+        )
         key = (report["monthly_cost_at_max_usd"], report["monthly_cost_usd"])
         capacity_ok = all(t["meets"] for t in report["capacity"].values())
         meets = capacity_ok and report["availability"]["meets"]
@@ -220,7 +242,8 @@ def propose(
         rank = (-estimate, key[0])
         if fallback is None or rank < fallback[:2]:
             fallback = (*rank, proposal)
-    assert fallback is not None
+    if fallback is None:
+        raise refused[0]
     if best is not None:
         chosen = best[3]
     else:
@@ -239,6 +262,11 @@ def propose(
                 f"{chosen.report['availability']['weakest_path']}; more needs an architecture "
                 "change, not a bigger scale: " + _architecture_hint(chosen.report["availability"])
             )
+    if refused:
+        chosen.reasoning.append(
+            f"{len(refused)} of {len(switches)} options left out: their block does not "
+            f"resolve ({refused[0]})"
+        )
     avail = chosen.report["availability"]
     chosen.reasoning.append(
         "availability: "
@@ -268,22 +296,6 @@ def _architecture_hint(avail: dict[str, Any]) -> str:
         )
     hints.append("a second region")
     return "; ".join(hints)
-
-
-def _resolve_with(
-    blueprint: Blueprint, settings: StackSettings, stack: str, overrides: dict[str, Any]
-) -> ResolvedStack:
-    with_overrides = StackSettings.model_validate(
-        {**settings.model_dump(exclude={"overrides"}), "overrides": overrides}
-    )
-    return resolve(blueprint, with_overrides, stack=stack, source=SOURCE)
-
-
-def _with_estimate_domain(overrides: dict[str, Any]) -> dict[str, Any]:
-    gateway = overrides.get("gateway")
-    if not gateway or gateway.get("endpoint") != "load-balancer":
-        return overrides
-    return {**overrides, "gateway": {**ESTIMATE_ONLY_DOMAIN, **gateway}}
 
 
 def _switches(base: ResolvedStack) -> list[tuple[bool, bool, bool, str]]:

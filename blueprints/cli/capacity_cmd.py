@@ -7,7 +7,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -244,8 +243,10 @@ def size(
         typer.echo(f"# {line}")
     if not proposal.meets:
         typer.echo("# WARNING: the proposal does not meet the availability target (see above)")
-    block = {"config": {"blueprints:overrides": proposal.overrides}}
-    typer.echo(yaml.safe_dump(block, sort_keys=False), nl=False)
+    fill_in = proposal.fill_in_message()
+    if fill_in is not None:
+        typer.echo(f"# {fill_in}")
+    typer.echo(proposal.block_text(), nl=False)
     if not proposal.meets:
         raise typer.Exit(code=1)
 

@@ -7,7 +7,7 @@ from typing import Annotated, get_args
 
 import typer
 
-from blueprints.cli.errors import fail, friendly_errors
+from blueprints.cli.errors import BAD_INPUT, fail, friendly_errors
 from blueprints.cli.progress import track
 from blueprints.cli.stacks import StackFileOption, StackOption, complete_stack, given_stack
 from blueprints.outputs import check_file_target, write_file
@@ -18,10 +18,9 @@ from blueprints.policy.rules import capacity as capacity_rule
 from blueprints.preview import preview_stack
 from blueprints.project import Project
 from blueprints.settings import Environment, Target
-from blueprints.stackfile import load_stack_file
+from blueprints.stackfile import load_stack_file, stack_label
 
 ALL_TARGETS: tuple[Target, ...] = get_args(Target)
-EXIT_VIOLATIONS = 1
 
 
 @friendly_errors
@@ -83,8 +82,10 @@ def check(
     """Preview stacks offline (or read a saved plan) and check them against every policy rule.
 
     Without a stack, --stack-file or --plan: every stack of the project, on both targets.
-    Exit code 1 when a mandatory rule is violated, 0 otherwise, 2 on bad input. Progress goes
-    to stderr, the report to stdout or --out (written only when the check ran)."""
+    Exit code 1 when a mandatory rule is violated, 0 otherwise, 2 on bad input. A stack file
+    that does not load or validate is reported as not checked (exit code 2) and the other
+    stacks are still checked. Progress goes to stderr, the report to stdout or --out (written
+    only when the check ran)."""
     stack = given_stack(stack_argument, stack)
     if sum(x is not None for x in (stack, stack_file, plan)) > 1:
         raise fail("a stack (STACK or --stack), --stack-file and --plan are exclusive: give one")
@@ -111,7 +112,16 @@ def check(
         else:
             jobs = list(_every_stack(project, (target,) if target else ALL_TARGETS))
         for path, job_target in track(jobs, "checking"):
-            preview = preview_stack(project, path, job_target)
+            try:
+                preview = preview_stack(project, path, job_target)
+            except BAD_INPUT as exc:
+                # Reported as its own result; the other stacks are still checked.
+                result = StackResult.not_checked(
+                    stack_label(path), str(exc), target=job_target, source=project.relative(path)
+                )
+                _progress(result)
+                results.append(result)
+                continue
             settings = preview.stack_file.settings
             view = view_of_plan(preview.plan, environment or settings.environment)
             result = StackResult.of(
@@ -134,19 +144,24 @@ def check(
     else:
         typer.echo(report, nl=False)
     typer.echo(summary.line(), err=True)
-    if not summary.passed:
-        raise typer.Exit(code=EXIT_VIOLATIONS)
+    if summary.exit_code:
+        raise typer.Exit(code=summary.exit_code)
 
 
-def _every_stack(project: Project, targets: tuple[Target, ...]) -> list[tuple[Path, Target]]:
+def _every_stack(project: Project, targets: tuple[Target, ...]) -> list[tuple[Path, Target | None]]:
     """Every stack on every target it can run on: a kubernetes stack without `aws:region`
-    cannot be previewed on aws and is skipped there (with a note)."""
+    cannot be previewed on aws and is skipped there (with a note); a stack file that does not
+    load is one job without a target."""
     files = project.stack_files()
     if not files:
         raise fail(f"no stack files (Pulumi.<stack>.yaml) in {project.relative(project.stack_dir)}")
-    jobs: list[tuple[Path, Target]] = []
+    jobs: list[tuple[Path, Target | None]] = []
     for name, path in files.items():
-        stack_file = load_stack_file(path, project.relative(path))
+        try:
+            stack_file = load_stack_file(path, project.relative(path))
+        except BAD_INPUT:
+            jobs.append((path, None))  # its preview reports the error, once for both targets
+            continue
         for job_target in targets:
             if (
                 job_target == "aws"
@@ -160,6 +175,9 @@ def _every_stack(project: Project, targets: tuple[Target, ...]) -> list[tuple[Pa
 
 
 def _progress(result: StackResult) -> None:
+    if result.error is not None:
+        typer.echo(f"error: {result.error}", err=True)
+        return
     typer.echo(
         f"checked {result.label} as {result.environment}: {result.resources} resources, "
         f"{result.mandatory} mandatory, {result.advisory} advisory",

@@ -16,6 +16,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 EXIT_BAD_INPUT = 2
+BAD_INPUT: tuple[type[Exception], ...] = (ConfigError, pulumi.RunError)
+"""What bad input raises, already phrased `<file>: <key path>: <what>` (RunError: what
+`__main__.py` refuses)."""
 
 
 def fail(message: str) -> typer.Exit:
@@ -31,8 +34,7 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (ConfigError, pulumi.RunError) as exc:
-            # RunError: what __main__.py refuses, already phrased as `<file>: <key>: <what>`.
+        except BAD_INPUT as exc:
             raise fail(str(exc)) from None
         except OSError as exc:
             # The file system refusing what no check foresaw (a name too long, a folder that

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from blueprints.catalog import BUILTIN_DIR, Catalog
 from blueprints.cli.console import console
-from blueprints.cli.errors import friendly_errors
+from blueprints.cli.errors import BAD_INPUT, fail, friendly_errors
 from blueprints.errors import ConfigError
 from blueprints.project import Project
 from blueprints.settings import ENVIRONMENTS
@@ -34,6 +35,10 @@ def list_all(
         typer.echo(json.dumps(listing, indent=2, sort_keys=True))
     else:
         print_listing(listing, console())
+    broken = [s["name"] for s in listing["stacks"] if "error" in s]
+    if broken:
+        files = "stack file does" if len(broken) == 1 else "stack files do"
+        raise fail(f"{len(broken)} {files} not load: {', '.join(broken)} (see the listing)")
 
 
 def _source(path: Path, project: Project | None) -> str:
@@ -72,7 +77,12 @@ def _listing(project: Project | None) -> dict[str, Any]:
         return listing
     listing["project"] = {"name": project.name, "stacks": project.relative(project.stack_dir)}
     for name, path in project.stack_files().items():
-        stack = load_stack_file(path, project.relative(path))
+        try:
+            stack = load_stack_file(path, project.relative(path))
+        except BAD_INPUT as exc:
+            # An entry of its own; the other stacks are still listed.
+            listing["stacks"].append({"name": name, "error": str(exc)})
+            continue
         s = stack.settings
         listing["stacks"].append(
             {
@@ -112,7 +122,10 @@ def print_listing(listing: dict[str, Any], out: Console) -> None:
     for column in ("stack", "blueprint", "environment", "target", "file"):
         stacks.add_column(column, overflow="fold")
     for s in listing["stacks"]:
-        stacks.add_row(s["name"], s["blueprint"], s["environment"], s["target"], s["file"])
+        if "error" in s:  # Text: the message is not markup
+            stacks.add_row(s["name"], Text("error", style="red"), "", "", Text(s["error"]))
+        else:
+            stacks.add_row(s["name"], s["blueprint"], s["environment"], s["target"], s["file"])
     out.print(stacks)
     default = listing["default_stack"]
     out.print(

@@ -36,6 +36,9 @@ SECURITY_SEVERITY: Mapping[str, str] = {
 """GitHub code scanning reads `security-severity` (0.1-10): >= 9 critical, 7-8.9 high,
 4-6.9 medium, < 4 low."""
 SARIF_LEVEL: Mapping[str, str] = {"mandatory": "error", "advisory": "warning", "disabled": "none"}
+EXIT_PASSED, EXIT_VIOLATIONS, EXIT_NOT_CHECKED = 0, 1, 2
+"""`blueprints check`'s exit codes: 2 also when some stack could not be checked (the others
+are checked and reported all the same)."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,11 @@ class StackResult:
     """The rules run on one plan (a stack on one target, or a saved plan) and what they found."""
 
     stack: str
-    environment: str
+    environment: str | None
+    """The environment the rules were enforced as; None for a stack that was not checked."""
     target: str | None
-    """aws or kubernetes; None for a `pulumi preview --json` plan."""
+    """aws or kubernetes; None for a `pulumi preview --json` plan, or a stack file that does
+    not load."""
     source: str | None
     """The file the findings point to: the stack file (relative to the project) or the plan."""
     resources: int
@@ -53,6 +58,9 @@ class StackResult:
     findings: tuple[Finding, ...]
     not_run: Mapping[str, str] = field(default_factory=dict)
     """Rule id -> why the rule did not run on this plan (disabled here, nothing to check)."""
+    error: str | None = None
+    """Why the stack could not be checked: its file does not load or validate, or its preview
+    refused it (the one-line `<file>: <key path>: <what>` message); None once checked."""
 
     @classmethod
     def of(
@@ -82,6 +90,22 @@ class StackResult:
             not_run=dict(sorted(not_run.items())),
         )
 
+    @classmethod
+    def not_checked(
+        cls, stack: str, error: str, *, target: str | None = None, source: str | None = None
+    ) -> StackResult:
+        """A stack whose file does not load or validate: reported with its error, unchecked."""
+        return cls(
+            stack=stack,
+            environment=None,
+            target=target,
+            source=source,
+            resources=0,
+            rules=(),
+            findings=(),
+            error=error,
+        )
+
     @property
     def label(self) -> str:
         return f"{self.stack} ({self.target})" if self.target else self.stack
@@ -96,7 +120,7 @@ class StackResult:
 
     @property
     def passed(self) -> bool:
-        return self.mandatory == 0
+        return self.error is None and self.mandatory == 0
 
     def sort_key(self) -> tuple[str, str]:
         return (self.stack, self.target or "")
@@ -105,30 +129,49 @@ class StackResult:
 @dataclass(frozen=True)
 class Summary:
     checks: int
+    """Plans checked (stacks that could not be checked are not counted)."""
     mandatory: int
     advisory: int
     failed: tuple[str, ...]
     """Labels of the plans with a mandatory violation."""
+    not_checked: tuple[str, ...] = ()
+    """Labels of the stacks that could not be checked (`StackResult.error`)."""
 
     @classmethod
     def of(cls, results: Sequence[StackResult]) -> Summary:
+        ordered = _ordered(results)
         return cls(
-            checks=len(results),
+            checks=sum(1 for r in results if r.error is None),
             mandatory=sum(r.mandatory for r in results),
             advisory=sum(r.advisory for r in results),
-            failed=tuple(r.label for r in _ordered(results) if not r.passed),
+            failed=tuple(r.label for r in ordered if r.mandatory),
+            not_checked=tuple(r.label for r in ordered if r.error is not None),
         )
 
     @property
     def passed(self) -> bool:
-        return self.mandatory == 0
+        return self.mandatory == 0 and not self.not_checked
+
+    @property
+    def exit_code(self) -> int:
+        if self.not_checked:
+            return EXIT_NOT_CHECKED
+        return EXIT_VIOLATIONS if self.mandatory else EXIT_PASSED
 
     def line(self) -> str:
         plans = "plan" if self.checks == 1 else "plans"
-        verdict = "passed" if self.passed else f"FAILED ({', '.join(self.failed)})"
-        return (
+        counts = (
             f"{self.checks} {plans} checked: {self.mandatory} mandatory, "
-            f"{self.advisory} advisory violations: {verdict}"
+            f"{self.advisory} advisory violations"
+        )
+        failed = f"FAILED ({', '.join(self.failed)})" if self.failed else ""
+        if not self.not_checked:
+            return f"{counts}: {failed or 'passed'}"
+        stacks = "stack" if len(self.not_checked) == 1 else "stacks"
+        verdicts = ", ".join(v for v in ("ERROR", failed) if v)
+        return (
+            f"{counts}; {len(self.not_checked)} {stacks} not checked "
+            f"({', '.join(self.not_checked)}): {verdicts}"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -138,6 +181,7 @@ class Summary:
             "advisory": self.advisory,
             "passed": self.passed,
             "failed": list(self.failed),
+            "not_checked": list(self.not_checked),
         }
 
 
@@ -162,6 +206,9 @@ def _ordered(results: Iterable[StackResult]) -> list[StackResult]:
 def render_text(results: Sequence[StackResult]) -> str:
     lines: list[str] = []
     for result in _ordered(results):
+        if result.error is not None:
+            lines.append(f"{result.label}: not checked: {result.error}")
+            continue
         where = f" [{result.source}]" if result.source else ""
         counts = (
             f"{result.mandatory} mandatory, {result.advisory} advisory"
@@ -215,6 +262,7 @@ def render_json(results: Sequence[StackResult]) -> str:
                 "rules_run": [rule.id for rule in r.rules if rule.id not in r.not_run],
                 "rules_not_run": dict(r.not_run),
                 "findings": [f.to_json() | {"target": r.target} for f in r.findings],
+                "error": r.error,
             }
             for r in _ordered(results)
         ],
@@ -315,6 +363,39 @@ def _sarif_result(result: StackResult, finding: Finding, rule_index: int) -> dic
     }
 
 
+def _notification(result: StackResult) -> dict[str, Any]:
+    """A stack that could not be checked, as SARIF reports a target a tool could not analyse:
+    an error-level tool execution notification (SARIF 2.1.0 §3.20.21; Appendix I: the run's
+    results are then not complete) located in the stack file."""
+    notification: dict[str, Any] = {
+        "level": "error",
+        "message": {"text": f"{result.label} not checked: {result.error}"},
+        "properties": {"stack": result.stack},
+    }
+    if result.target:
+        notification["properties"]["target"] = result.target
+    if result.source:
+        notification["locations"] = [
+            {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(result.source)}}}
+        ]
+    return notification
+
+
+def _invocation(results: Sequence[StackResult], summary: Summary) -> dict[str, Any]:
+    # executionSuccessful stays true: the tool ran and checked every stack it could read (a
+    # stack it could not is an error notification, which tells consumers the results are
+    # incomplete). GitHub code scanning does not process an upload whose execution failed,
+    # which would drop the findings of every other stack.
+    invocation: dict[str, Any] = {"executionSuccessful": True, "exitCode": summary.exit_code}
+    broken = [r for r in _ordered(results) if r.error is not None]
+    if broken:
+        invocation["toolExecutionNotifications"] = [_notification(r) for r in broken]
+        invocation["exitCodeDescription"] = (
+            f"{len(broken)} of {len(results)} stacks or plans could not be checked"
+        )
+    return invocation
+
+
 def sarif_document(results: Sequence[StackResult], rules: Sequence[Rule]) -> dict[str, Any]:
     by_id = {r.id: r for r in rules}
     for result in results:  # rules a caller evaluated but did not list
@@ -345,9 +426,7 @@ def sarif_document(results: Sequence[StackResult], rules: Sequence[Rule]) -> dic
                 },
                 "automationDetails": {"id": "blueprints/check/"},
                 "columnKind": "unicodeCodePoints",
-                "invocations": [
-                    {"executionSuccessful": True, "exitCode": 0 if summary.passed else 1}
-                ],
+                "invocations": [_invocation(results, summary)],
                 "results": sarif_results,
                 "properties": {
                     "checked": [
@@ -358,6 +437,12 @@ def sarif_document(results: Sequence[StackResult], rules: Sequence[Rule]) -> dic
                             "source": r.source,
                         }
                         for r in _ordered(results)
+                        if r.error is None
+                    ],
+                    "not_checked": [
+                        {"stack": r.stack, "target": r.target, "source": r.source, "error": r.error}
+                        for r in _ordered(results)
+                        if r.error is not None
                     ],
                     "summary": summary.to_json(),
                 },
@@ -394,11 +479,20 @@ def _violation_lines(findings: Sequence[Finding]) -> str:
     return "\n".join(lines)
 
 
+def _junit_not_checked(suite: ET.Element, result: StackResult) -> None:
+    """A stack that could not be checked: one test case, in error (not failed: no rule ran)."""
+    classname = f"blueprints.{result.stack}" + (f".{result.target}" if result.target else "")
+    case = ET.SubElement(suite, "testcase", {"classname": classname, "name": "stack file"})
+    error = ET.SubElement(case, "error", {"type": "not checked", "message": str(result.error)})
+    error.text = str(result.error)
+
+
 def render_junit(results: Sequence[StackResult]) -> str:
     """One testsuite per plan, one testcase per rule: failed on a mandatory violation, passed
-    (advisory violations in system-out) otherwise, skipped when the rule did not run."""
+    (advisory violations in system-out) otherwise, skipped when the rule did not run; a stack
+    that could not be checked is one testcase in error, with the message."""
     root = ET.Element("testsuites", {"name": "blueprints check"})
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for result in _ordered(results):
         suite = ET.SubElement(root, "testsuite", {"name": result.label})
         props = ET.SubElement(suite, "properties")
@@ -407,11 +501,14 @@ def render_junit(results: Sequence[StackResult]) -> str:
             ("target", result.target),
             ("environment", result.environment),
             ("source", result.source),
-            ("resources", str(result.resources)),
+            ("resources", str(result.resources) if result.error is None else None),
         ):
             if value is not None:
                 ET.SubElement(props, "property", {"name": name, "value": value})
-        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        if result.error is not None:
+            _junit_not_checked(suite, result)
+            counts.update(tests=1, errors=1)
         by_rule: dict[str, list[Finding]] = {}
         for f in result.findings:
             by_rule.setdefault(f.rule.id, []).append(f)
@@ -441,24 +538,10 @@ def render_junit(results: Sequence[StackResult]) -> str:
                 counts["failures"] += 1
             elif findings:
                 ET.SubElement(case, "system-out").text = _violation_lines(findings)
-        suite.attrib.update(
-            {
-                "tests": str(counts["tests"]),
-                "failures": str(counts["failures"]),
-                "errors": "0",
-                "skipped": str(counts["skipped"]),
-            }
-        )
+        suite.attrib.update({key: str(value) for key, value in counts.items()})
         for key in totals:
             totals[key] += counts[key]
-    root.attrib.update(
-        {
-            "tests": str(totals["tests"]),
-            "failures": str(totals["failures"]),
-            "errors": "0",
-            "skipped": str(totals["skipped"]),
-        }
-    )
+    root.attrib.update({key: str(value) for key, value in totals.items()})
     for element in root.iter():
         if element.text:
             element.text = xml_safe(element.text)

@@ -235,8 +235,13 @@ def test_size_proposes_the_load_balancer_endpoint_only_when_api_gateway_cannot_m
     reachable = propose(lottery, "prod", 1000, 0.999)
     assert reachable.meets and "gateway" not in reachable.overrides
     beyond = propose(lottery, "prod", 1000, 0.9999)
-    assert beyond.meets and beyond.overrides["gateway"] == {"endpoint": "load-balancer"}
-    assert any("set domain_name and certificate_arn" in line for line in beyond.reasoning)
+    assert beyond.meets and beyond.overrides["gateway"] == {
+        "endpoint": "load-balancer",
+        "domain_name": "<fill in the domain of the API, e.g. api.example.com>",
+        "certificate_arn": "<fill in the ARN of the ACM certificate of domain_name>",
+    }
+    assert [f.key for f in beyond.fill_in] == ["gateway.domain_name", "gateway.certificate_arn"]
+    assert reachable.fill_in == () and reachable.fill_in_message() is None
 
 
 def test_report_command_json_has_the_contract(in_repo: object) -> None:

@@ -389,19 +389,6 @@ def test_bad_options(args: list[str], fragment: str) -> None:
     assert_bad_input(check(*args), fragment)
 
 
-def test_a_broken_stack_file_stops_the_default_check(project_copy: Path, tmp_path: Path) -> None:
-    write_stack(
-        project_copy,
-        "broken",
-        "config:\n  aws:region: us-east-1\n  blueprints:blueprint: orders\n"
-        "  blueprints:environment: dev\n  blueprints:overides: {}\n",
-    )
-    out = tmp_path / "report.xml"
-    result = check("--format", "junit", "--out", str(out))
-    assert_bad_input(result, "stacks/Pulumi.broken.yaml", "blueprints:overides")
-    assert not out.exists()
-
-
 @pytest.mark.usefixtures("in_repo")
 def test_mutated_prod_plan_fails_naming_encryption_replicas_and_public_database(
     tmp_path: Path,

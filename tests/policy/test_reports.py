@@ -15,6 +15,7 @@ from blueprints.policy.model import Resource, StackView
 from blueprints.policy.reports import (
     FORMATS,
     StackResult,
+    Summary,
     artifact_uri,
     render,
     render_json,
@@ -122,6 +123,7 @@ def test_json_is_sorted_and_summarised() -> None:
         "advisory": 2,
         "passed": False,
         "failed": ["shop-prod (aws)", "shop-staging (kubernetes)"],
+        "not_checked": [],
     }
     stacks = [(r["stack"], r["target"]) for r in document["results"]]
     assert stacks == sorted(stacks)
@@ -263,3 +265,37 @@ def test_no_plans_still_renders(fmt: Any) -> None:
         assert json.loads(text)["summary"]["passed"] is True
     else:
         assert text.endswith("0 plans checked: 0 mandatory, 0 advisory violations: passed\n")
+
+
+NOT_CHECKED = StackResult.not_checked(
+    "shop-qa",
+    "stacks/Pulumi.shop-qa.yaml: blueprints:environment: Input should be 'dev', 'staging' or 'prod'",
+    source="stacks/Pulumi.shop-qa.yaml",
+)
+
+
+def test_a_stack_not_checked_fails_the_summary_with_exit_code_2() -> None:
+    summary = Summary.of([*results(), NOT_CHECKED])
+    assert (summary.checks, summary.not_checked, summary.passed) == (3, ("shop-qa",), False)
+    assert summary.exit_code == 2
+    assert summary.line() == (
+        "3 plans checked: 4 mandatory, 2 advisory violations; 1 stack not checked (shop-qa): "
+        "ERROR, FAILED (shop-prod (aws), shop-staging (kubernetes))"
+    )
+    alone = Summary.of([NOT_CHECKED])
+    assert (
+        alone.line()
+        == "0 plans checked: 0 mandatory, 0 advisory violations; 1 stack not checked (shop-qa): ERROR"
+    )
+    assert (Summary.of(results()).exit_code, Summary.of(results()[1:2]).exit_code) == (1, 0)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_stack_not_checked_renders_valid_and_deterministic_in_every_format(fmt: Any) -> None:
+    text = render(fmt, [*results(), NOT_CHECKED], RULES)
+    assert text == render(fmt, [NOT_CHECKED, *reversed(results())], RULES)
+    assert str(NOT_CHECKED.error) in text
+    if fmt == "sarif":
+        assert not list(sarif_validator().iter_errors(json.loads(text)))
+    elif fmt == "junit":
+        assert ET.fromstring(text).get("errors") == "1"

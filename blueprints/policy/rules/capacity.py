@@ -49,7 +49,8 @@ def capacity_findings(resolved: ResolvedStack, stack: str, environment: str) -> 
 
 def with_capacity(result: StackResult, resolved: ResolvedStack) -> StackResult:
     """The result with BP400 among its rules and its findings added."""
-    found = capacity_findings(resolved, result.stack, result.environment)
+    # Only a checked result gets here, and a checked result has an environment.
+    found = capacity_findings(resolved, result.stack, result.environment or resolved.environment)
     findings = sorted(
         (*result.findings, *found),
         key=lambda f: (f.rule.id, f.resource.urn if f.resource else "", f.message),
