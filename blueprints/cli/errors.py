@@ -22,7 +22,9 @@ BAD_INPUT: tuple[type[Exception], ...] = (ConfigError, pulumi.RunError)
 
 
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    # One line whatever the input held: a key or value with a newline is shown escaped.
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")
+    typer.echo(f"error: {one_line}", err=True)
     return typer.Exit(code=EXIT_BAD_INPUT)
 
 

@@ -239,3 +239,15 @@ def test_more_jwt_audiences_than_envoy_gateway_takes(project_copy: Path) -> None
         "stacks/Pulumi.aud.yaml: blueprints:overrides.gateway.jwt_audiences",
         "9 audiences: Envoy Gateway's SecurityPolicy takes at most 8",
     )
+
+
+def test_an_error_message_holding_a_newline_prints_as_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A key or value from the input may hold a newline (hypothesis found a plan key with one):
+    the error stays one line, the newline shown escaped."""
+    from blueprints.cli.errors import fail
+
+    exit_ = fail("plan.json: resources[0].inputs.a\nb: unknown key")
+    assert exit_.exit_code == 2
+    assert capsys.readouterr().err == "error: plan.json: resources[0].inputs.a\\nb: unknown key\n"
