@@ -2,7 +2,9 @@
 // (`blueprints new --no-input`) in the task's workspace. An example for Backstage's new
 // backend system, not built or tested in this repository; adapt the schema style to your
 // Backstage version. Install: add this module to packages/backend (backend.add(...)); the
-// backend's image needs Python 3.11+ and `pip install pulumi-blueprints==<version>` on PATH.
+// backend's image needs Python 3.11+ and this package's `blueprints` on PATH (installed from
+// your index, a wheel or git); set BLUEPRINTS_PACKAGE_SOURCE so generated projects install
+// from the same place (docs/self-service.md).
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   createTemplateAction,
