@@ -4,7 +4,6 @@ nothing, inside the project or out."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from typer.testing import CliRunner
 from blueprints.cli.app import app
 from blueprints.scaffold import render
 from blueprints.scaffold.answers import Answers
+from tests.scaffold.gitrepo import snapshot
 
 runner = CliRunner()
 STACK = "stacks/Pulumi.shop-prod.yaml"
@@ -27,18 +27,6 @@ def project(tmp_path: Path) -> Path:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     return dest
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file and link under `root` (the test's whole temporary folder)."""
-    found: dict[str, bytes | str] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            found[rel] = f"-> {os.readlink(path)}"
-        elif path.is_file():
-            found[rel] = path.read_bytes()
-    return found
 
 
 def new_templates(monkeypatch: pytest.MonkeyPatch, path: str, old: str, new: str) -> None:

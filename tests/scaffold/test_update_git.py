@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from blueprints.cli.app import app
-from tests.scaffold.gitrepo import commit_all, git, init, snapshot
+from tests.scaffold.gitrepo import assert_refused, commit_all, git, init, snapshot
 
 runner = CliRunner()
 PLATFORM = ("description: public API", "description: the public API")
@@ -37,14 +37,6 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def update(*args: str):
     return runner.invoke(app, ["update", "app", *args])
-
-
-def assert_refused(result, *words: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def untracked_in_a_new_folder(project: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from blueprints.cli.app import app
-from tests.scaffold.gitrepo import commit_all, init, snapshot
+from tests.scaffold.gitrepo import assert_refused, commit_all, init, snapshot
 
 runner = CliRunner()
 LEDGER = """  - name: ledger
@@ -74,14 +74,6 @@ def test_a_committed_team_edit_survives_updates_from_any_folder(
 
 def update(*args: str):
     return runner.invoke(app, ["update", *args])
-
-
-def assert_refused(result, *words: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def test_the_same_catalog_given_any_way_records_the_same_files(tmp_path: Path) -> None:
