@@ -14,7 +14,8 @@ import typer
 from blueprints.catalog import Catalog
 from blueprints.cli.errors import friendly_errors
 from blueprints.errors import ConfigError
-from blueprints.scaffold import generate, new_blueprint, source, update
+from blueprints.scaffold import generate, new_blueprint, update
+from blueprints.scaffold import package_source as pkg_source
 from blueprints.scaffold.answers import (
     DEFAULT_REGION,
     OPTION_OF_FIELD,
@@ -130,8 +131,8 @@ def new(
     package_source: Annotated[
         str | None,
         typer.Option(
-            envvar=source.ENVVAR,
-            help=f"Where the project installs {source.PACKAGE} from: pypi, index:URL, "
+            envvar=pkg_source.ENVVAR,
+            help=f"Where the project installs {pkg_source.PACKAGE} from: pypi, index:URL, "
             "extra-index:URL, a .whl file (copied into vendor/), a source folder (this machine "
             "only) or git+URL@ref. Default: where this one was installed from.",
         ),
@@ -148,7 +149,7 @@ def new(
     again when it is refused); every answer is validated like a stack file. Exit code 2 on a
     bad option, with nothing written."""
     ask = _interactive(no_input)
-    package, wheel = source.resolve(package_source, generator_version())
+    package, wheel = pkg_source.resolve(package_source, generator_version())
     raw: dict[str, Any] = {
         "project_name": project_name,
         "blueprint": blueprint,
@@ -183,15 +184,17 @@ def new(
     if raw["target"] == "aws":
         _ask(raw, "region", "AWS region", DEFAULT_REGION, ask)
     answers = validate_answers(_given(raw))
-    vendored = {package.location: source.wheel_bytes(wheel)} if wheel and package.location else {}
+    vendored = (
+        {package.location: pkg_source.wheel_bytes(wheel)} if wheel and package.location else {}
+    )
     files = generate(directory, answers, force=force, vendored=vendored)
     stacks = [p for p in files if p.startswith("stacks/")]
     typer.echo(f"created {directory} ({len(files)} files, stacks: {', '.join(stacks)})")
-    typer.echo(f"installs {source.PACKAGE} from {package.describe()}")
+    typer.echo(f"installs {pkg_source.PACKAGE} from {package.describe()}")
     if package.machine_local:
         typer.echo(
             f"note: only this machine has that folder; for CI (.github/workflows) give "
-            f"{source.OPTION} an index, a git URL or a wheel"
+            f"{pkg_source.OPTION} an index, a git URL or a wheel"
         )
     typer.echo(f"next: cd {shlex.quote(str(directory))} && make demo")
 

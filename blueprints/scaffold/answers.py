@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from blueprints.catalog import BUILTIN_DIR, Catalog
 from blueprints.errors import ConfigError
-from blueprints.scaffold.source import OPTION as PACKAGE_SOURCE_OPTION
-from blueprints.scaffold.source import PACKAGE, PackageSource
+from blueprints.scaffold.package_source import OPTION as PACKAGE_SOURCE_OPTION
+from blueprints.scaffold.package_source import PACKAGE, PackageSource
 from blueprints.settings import ENVIRONMENTS, Environment, StackSettings, Target
 from components.specs.base import check_dns_label
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from blueprints import yamltext
 from blueprints.errors import ConfigError
-from blueprints.scaffold import gitstate, render, sources
+from blueprints.scaffold import catalog_source, gitstate, render
 from blueprints.scaffold.answers import (
     ANSWERS_FILE,
     BASE_DIR,
@@ -55,7 +55,7 @@ def generate(
         raise ConfigError(str(dest), "", "exists and is not a folder")
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise ConfigError(str(dest), "", "folder is not empty (use --force to write into it)")
-    recorded, catalog_dirs = sources.record(answers, dest)
+    recorded, catalog_dirs = catalog_source.record(answers, dest)
     files = render.render_project(recorded, generator_version(), catalog_dirs)
     write_tree(dest, {**_with_base(files), **(vendored or {})})
     return files
@@ -73,8 +73,8 @@ def load_answers(project: Path) -> tuple[Answers, list[Path]]:
     if not isinstance(data, dict):
         raise ConfigError(label, "", "not a blueprints answers file")
     raw: dict[str, Any] = {k: v for k, v in data.items() if not str(k).startswith("_")}
-    value = raw.get(sources.KEY)
-    dirs = [sources.resolve(project, value, label)] if isinstance(value, str) else []
+    value = raw.get(catalog_source.KEY)
+    dirs = [catalog_source.resolve(project, value, label)] if isinstance(value, str) else []
     try:
         return validate_answers(raw, label, dirs), dirs
     except ConfigError as err:
@@ -160,9 +160,9 @@ def _refuse_lost_blueprint(
     where = f"in {dirs[0].resolve()}" if dirs else "in a recorded catalog (there is none)"
     raise ConfigError(
         str(project / ANSWERS_FILE),
-        sources.KEY,
+        catalog_source.KEY,
         f"blueprint {answers.blueprint!r} is not {where}, though {copy} was generated from "
-        f"it: {sources.FIX}",
+        f"it: {catalog_source.FIX}",
     )
 
 

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from blueprints.cli.app import app
 from blueprints.errors import ConfigError
-from blueprints.scaffold import source
+from blueprints.scaffold import package_source
 from blueprints.scaffold.answers import generator_version, validate_answers
-from blueprints.scaffold.source import PackageSource, default_spec, parse_spec
+from blueprints.scaffold.package_source import PackageSource, default_spec, parse_spec
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -170,8 +170,8 @@ def test_a_recorded_source_is_validated_like_every_answer(recorded: dict, messag
 def new_with_default(
     monkeypatch: pytest.MonkeyPatch, installed: str | None, dest: Path
 ) -> tuple[int, str]:
-    monkeypatch.delenv(source.ENVVAR)
-    monkeypatch.setattr(source, "installed_direct_url", lambda: installed)
+    monkeypatch.delenv(package_source.ENVVAR)
+    monkeypatch.setattr(package_source, "installed_direct_url", lambda: installed)
     result = runner.invoke(app, ["new", str(dest), *ARGS])
     return result.exit_code, result.output
 
@@ -250,7 +250,7 @@ def test_a_default_that_cannot_be_used_says_so(
 def test_the_environment_variable_sets_the_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(source.ENVVAR, "index:https://pypi.acme.internal/simple")
+    monkeypatch.setenv(package_source.ENVVAR, "index:https://pypi.acme.internal/simple")
     result = runner.invoke(app, ["new", str(tmp_path / "shop"), *ARGS])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "shop" / "requirements.txt").read_text() == (
